@@ -1,0 +1,1 @@
+"""The command line: parse, resolve a Config, call the library, print."""

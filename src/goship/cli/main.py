@@ -1,0 +1,108 @@
+"""Entry point: the argument parser, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from goship import __version__
+from goship.errors import ExitCode, GoshipError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"goship: error: {message}", file=sys.stderr)
+        print("hint: run `goship --help` or `goship COMMAND --help`", file=sys.stderr)
+        raise SystemExit(ExitCode.USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="goship",
+        description="Build Go services into minimal, reproducible OCI images, with no Docker daemon.",
+        epilog="Exit codes are listed in docs/exit-codes.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"goship {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug output and tracebacks")
+    parser.add_argument("-C", "--directory", default=None,
+                        help="run as if started in this directory (the Go module root)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    build = commands.add_parser("build", help="build images from Go main packages",
+                                description="Compile Go main packages and write their images to "
+                                            "an OCI layout (default .goship/oci), a tarball, or a registry.")
+    build.add_argument("packages", nargs="*", help="main packages to build (default: goship.toml images)")
+    build.add_argument("--platform", dest="platforms", default=None,
+                       help="comma-separated platforms, e.g. linux/amd64,linux/arm64,windows/amd64")
+    build.add_argument("--push", nargs="?", const="", default=None, metavar="REGISTRY/REPO[:TAG]",
+                       help="push to a registry (no value: `repository` from goship.toml)")
+    build.add_argument("--tarball", default=None, metavar="FILE",
+                       help="write a tarball that docker load and podman load accept")
+    build.add_argument("--oci-layout", default=None, metavar="DIR",
+                       help="write into this OCI layout directory (default .goship/oci)")
+    build.add_argument("--base", default=None, help="base image reference, or 'static'")
+    build.add_argument("--tag", dest="tags", action="append", default=None,
+                       help="tag to publish (repeatable; default: `tags` in goship.toml or latest)")
+    build.add_argument("--version-string", dest="version", default=None, metavar="VERSION",
+                       help="version to stamp into the binary and labels (default: from git)")
+    build.add_argument("--jobs", "-j", type=int, default=None, help="parallel builds")
+    build.add_argument("--insecure-registry", dest="insecure", action="append", default=[],
+                       metavar="HOST[:PORT]", help="allow plain HTTP / unverified TLS for this registry")
+    build.add_argument("--ca-file", default=None, help="PEM file of CAs to trust for registries")
+    build.add_argument("--json", action="store_true", help="machine-readable output on stdout")
+    build.add_argument("--quiet", "-q", action="store_true", help="print only the results")
+
+    init = commands.add_parser("init", help="write a commented goship.toml for this module")
+    init.add_argument("--force", action="store_true", help="overwrite an existing goship.toml")
+    init.add_argument("--stdout", action="store_true", help="print instead of writing the file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return ExitCode.USAGE
+    try:
+        if args.directory:
+            os.chdir(args.directory)
+        if args.command == "build":
+            from goship.cli.build import run_build
+
+            return run_build(args)
+        if args.command == "init":
+            from goship.cli.init import run_init
+
+            return run_init(args)
+    except GoshipError as error:
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        print(f"goship: error: {error.message}", file=sys.stderr)
+        if error.hint:
+            print(f"hint: {error.hint}", file=sys.stderr)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        print("goship: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except FileNotFoundError as error:
+        if args.verbose:
+            raise
+        print(f"goship: error: {error.filename or error}: {error.strerror}", file=sys.stderr)
+        return ExitCode.USAGE
+    except Exception as error:  # a bug: say so, briefly, unless -v asks for the traceback
+        if args.verbose:
+            raise
+        print(f"goship: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print("hint: run again with -v for the traceback, and report it", file=sys.stderr)
+        return ExitCode.INTERNAL
+    return ExitCode.OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

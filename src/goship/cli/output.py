@@ -1,0 +1,89 @@
+"""How the CLI shows progress and results: results on stdout, everything else on stderr."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"
+
+
+class ConsoleReporter:
+    """Steps as lines on stderr; on a terminal, uploads also as a live progress bar."""
+
+    def __init__(self, *, verbose: bool = False, quiet: bool = False,
+                 stream: TextIO | None = None) -> None:
+        self._stream = stream or sys.stderr
+        self._verbose = verbose
+        self._quiet = quiet
+        self._interactive = self._stream.isatty() and not quiet
+        self._lock = threading.Lock()
+        self._progress: Any = None
+        self._tasks: dict[str, Any] = {}
+        self._last_plain: dict[str, float] = {}
+
+    def step(self, message: str) -> None:
+        if self._quiet:
+            return
+        with self._lock:
+            if self._progress is not None:
+                self._progress.console.print(message, highlight=False)
+            else:
+                print(message, file=self._stream, flush=True)
+
+    def debug(self, message: str) -> None:
+        if self._verbose:
+            with self._lock:
+                print(f"debug: {message}", file=self._stream, flush=True)
+
+    def transfer(self, task: str, done: int, total: int) -> None:
+        if self._quiet:
+            return
+        if not self._interactive:
+            # In CI: one line when an upload finishes, none while it runs.
+            if done >= total and task not in self._last_plain:
+                self._last_plain[task] = time.monotonic()
+                self.step(f"uploaded {task} ({human_size(total)})")
+            return
+        with self._lock:
+            progress = self._ensure_progress()
+            if progress is None:
+                return
+            if task not in self._tasks:
+                self._tasks[task] = progress.add_task(task, total=total)
+            progress.update(self._tasks[task], completed=done)
+
+    def _ensure_progress(self) -> Any:
+        if self._progress is None:
+            try:
+                from rich.console import Console
+                from rich.progress import (
+                    BarColumn,
+                    DownloadColumn,
+                    Progress,
+                    TextColumn,
+                    TransferSpeedColumn,
+                )
+            except ImportError:
+                self._interactive = False
+                return None
+            self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                      DownloadColumn(), TransferSpeedColumn(),
+                                      console=Console(file=self._stream), transient=True)
+            self._progress.start()
+        return self._progress
+
+    def close(self) -> None:
+        with self._lock:
+            if self._progress is not None:
+                self._progress.stop()
+                self._progress = None

@@ -1,0 +1,404 @@
+"""The one place that reads goship.toml, GOSHIP_* variables and command-line options.
+
+Everything is resolved once into a frozen ``Config``: flags win over the environment, the
+environment over goship.toml, goship.toml over defaults. Unknown keys and wrong types are
+errors that name the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from goship.errors import ConfigError, UsageError
+from goship.oci.compress import Compression
+from goship.oci.platform import Platform
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+CONFIG_FILE = "goship.toml"
+STATIC_BASE = "static"
+DEFAULT_WINDOWS_BASE = "mcr.microsoft.com/windows/nanoserver:ltsc2022"
+DEFAULT_LAYOUT = Path(".goship") / "oci"
+_NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """One image to build: a main package and how its image looks."""
+
+    name: str
+    package: str
+    repository: str = ""
+    data_dir: str = ""
+    ports: tuple[int, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    args: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the command line says; None means "not given"."""
+
+    packages: tuple[str, ...] = ()
+    platforms: str | None = None
+    push: str | None = None
+    tarball: str | None = None
+    oci_layout: str | None = None
+    base: str | None = None
+    version: str | None = None
+    jobs: int | None = None
+    insecure_registries: tuple[str, ...] = ()
+    ca_file: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    module_dir: Path
+    config_file: Path | None
+    images: tuple[ImageSpec, ...]
+    platforms: tuple[Platform, ...]
+    base: str = STATIC_BASE
+    windows_base: str = DEFAULT_WINDOWS_BASE
+    go: str | None = None
+    ldflags: tuple[str, ...] = ()
+    go_flags: tuple[str, ...] = ()
+    go_tags: tuple[str, ...] = ()
+    go_env: tuple[tuple[str, str], ...] = ()
+    version: str | None = None
+    maintainer: str = ""
+    source_url: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+    image_tags: tuple[str, ...] = ("latest",)
+    source_date_epoch: int | None = None
+    compression: Compression = field(default_factory=Compression)
+    timezones: bool = False
+    repository: str | None = None
+    tarball: Path | None = None
+    oci_layout: Path | None = None
+    insecure_registries: tuple[str, ...] = ()
+    ca_file: Path | None = None
+    registry_username: str | None = None
+    registry_password: str | None = None
+    cache_dir: Path = Path()
+    home: Path = Path()
+    jobs: int = 1
+    environment: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def env(self) -> dict[str, str]:
+        return dict(self.environment)
+
+
+# ---------------------------------------------------------------------------------------
+# goship.toml schema: key -> (type description, checker)
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_str_table(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_port_list(value: Any) -> bool:
+    return isinstance(value, list) and all(_is_int(p) and 0 < p < 65536 for p in value)
+
+
+_TOP = {
+    "go": ("a string (path, GOROOT or version)", _is_str),
+    "repository": ("a string like registry/repo", _is_str),
+    "platforms": ("a list of strings like \"linux/amd64\"", _is_str_list),
+    "base": ("a string: \"static\" or an image reference", _is_str),
+    "windows_base": ("a string: an image reference", _is_str),
+    "version": ("a string", _is_str),
+    "maintainer": ("a string", _is_str),
+    "source": ("a string (URL)", _is_str),
+    "labels": ("a table of strings", _is_str_table),
+    "tags": ("a list of strings", _is_str_list),
+    "compression": ("a string like \"zlib-ng:5\"", _is_str),
+    "timezones": ("true or false", _is_bool),
+    "oci_layout": ("a string (directory)", _is_str),
+    "tarball": ("a string (file)", _is_str),
+    "insecure_registries": ("a list of strings (host[:port])", _is_str_list),
+    "ca_file": ("a string (PEM file)", _is_str),
+    "jobs": ("a whole number", _is_int),
+}
+_BUILD = {
+    "ldflags": ("a list of strings", _is_str_list),
+    "flags": ("a list of strings", _is_str_list),
+    "tags": ("a list of strings", _is_str_list),
+    "env": ("a table of strings", _is_str_table),
+}
+_IMAGE = {
+    "name": ("a string", _is_str),
+    "package": ("a string like ./cmd/api", _is_str),
+    "repository": ("a string like registry/repo", _is_str),
+    "data": ("a string (directory)", _is_str),
+    "ports": ("a list of port numbers", _is_port_list),
+    "env": ("a table of strings", _is_str_table),
+    "args": ("a list of strings", _is_str_list),
+    "labels": ("a table of strings", _is_str_table),
+}
+
+
+def _line_of(text: str, key: str, table: str | None, occurrence: int = 0) -> int:
+    """The 1-based line where ``key`` is set inside ``table`` (best effort; 0 if unknown)."""
+    lines = text.splitlines()
+    start, seen = 0, -1
+    if table is not None:
+        header = re.compile(r"^\s*\[\[?\s*" + re.escape(table) + r"\s*\]\]?\s*(#.*)?$")
+        for number, line in enumerate(lines):
+            if header.match(line):
+                seen += 1
+                if seen == occurrence:
+                    start = number + 1
+                    break
+    pattern = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
+    for number in range(start, len(lines)):
+        if table is None and lines[number].lstrip().startswith("["):
+            break
+        if number > start and table is not None and lines[number].lstrip().startswith("["):
+            break
+        if pattern.match(lines[number]):
+            return number + 1
+    return start if table is not None else 0
+
+
+def _check_table(
+    data: Mapping[str, Any],
+    schema: Mapping[str, tuple[str, Any]],
+    *,
+    path: Path,
+    text: str,
+    table: str | None,
+    occurrence: int = 0,
+    allowed_tables: Sequence[str] = (),
+) -> None:
+    for key, value in data.items():
+        if key in allowed_tables:
+            continue
+        where = f"{path}:{_line_of(text, key, table, occurrence)}"
+        full = f"{table}.{key}" if table else key
+        if key not in schema:
+            known = ", ".join(sorted([*schema, *allowed_tables]))
+            raise ConfigError(f"{where}: unknown key '{full}'", f"known keys here: {known}")
+        description, check = schema[key]
+        if not check(value):
+            raise ConfigError(f"{where}: '{full}' must be {description}",
+                              f"fix '{full}' in {path.name}")
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}",
+                          "check the file exists and is readable") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text", "save goship.toml as UTF-8") from exc
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        location = f"{path}:{line}" if line else str(path)
+        message = str(exc).split(" (at line")[0]
+        raise ConfigError(f"{location}: malformed TOML: {message}",
+                          "fix the syntax; see docs/configuration.md") from exc
+    _check_table(data, _TOP, path=path, text=text, table=None, allowed_tables=("build", "images"))
+    build = data.get("build", {})
+    if not isinstance(build, dict):
+        raise ConfigError(f"{path}:{_line_of(text, 'build', None)}: 'build' must be a table",
+                          "write [build]")
+    _check_table(build, _BUILD, path=path, text=text, table="build")
+    images = data.get("images", [])
+    if not isinstance(images, list) or not all(isinstance(item, dict) for item in images):
+        raise ConfigError(f"{path}:{_line_of(text, 'images', None)}: 'images' must be an array of tables",
+                          "write each image as [[images]] with name and package")
+    for number, image in enumerate(images):
+        _check_table(image, _IMAGE, path=path, text=text, table="images", occurrence=number)
+        if "package" not in image:
+            raise ConfigError(
+                f"{path}:{_line_of(text, 'images', 'images', number)}: "
+                f"image {number + 1} has no 'package'",
+                "add package = \"./cmd/NAME\" to the [[images]] table",
+            )
+    return data
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def _default_name(package: str, module_dir: Path) -> str:
+    stem = package.rstrip("/").split("/")[-1]
+    if stem in ("", "."):
+        stem = module_dir.resolve().name
+    return re.sub(r"[^a-z0-9._-]+", "-", stem.lower()).strip("-._") or "app"
+
+
+def _image_from_table(table: Mapping[str, Any], module_dir: Path) -> ImageSpec:
+    package = str(table["package"])
+    name = str(table.get("name") or _default_name(package, module_dir))
+    if not _NAME.match(name):
+        raise ConfigError(f"image name '{name}' is not valid",
+                          "use lowercase letters, digits, '.', '_' or '-'")
+    return ImageSpec(
+        name=name,
+        package=package,
+        repository=str(table.get("repository", "")),
+        data_dir=str(table.get("data", "")),
+        ports=tuple(table.get("ports", ())),
+        env=tuple(sorted(table.get("env", {}).items())),
+        args=tuple(table.get("args", ())),
+        labels=tuple(sorted(table.get("labels", {}).items())),
+    )
+
+
+def _platforms(text: str | Sequence[str]) -> tuple[Platform, ...]:
+    items = text.split(",") if isinstance(text, str) else list(text)
+    platforms = tuple(dict.fromkeys(Platform.parse(item) for item in items if item.strip()))
+    if not platforms:
+        raise UsageError("no platform given", "use e.g. --platform linux/amd64,linux/arm64")
+    return platforms
+
+
+def host_platform() -> Platform:
+    import platform as stdlib_platform
+
+    machine = stdlib_platform.machine().lower()
+    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
+            "armv7l": "arm", "armv6l": "arm", "i386": "386", "i686": "386",
+            "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}.get(machine, "amd64")
+    variant = "v6" if machine == "armv6l" else ""
+    return Platform("linux", arch, variant or ("v7" if arch == "arm" else ""))
+
+
+def _epoch(env: Mapping[str, str]) -> int | None:
+    value = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ConfigError(f"SOURCE_DATE_EPOCH '{value}' is not a whole number of seconds",
+                          "set it to a Unix time, e.g. $(git log -1 --format=%ct)")
+    return int(value)
+
+
+def _home(env: Mapping[str, str]) -> Path:
+    if env.get("GOSHIP_HOME"):
+        return Path(env["GOSHIP_HOME"]).expanduser()
+    if os.name == "nt" and env.get("LOCALAPPDATA"):
+        return Path(env["LOCALAPPDATA"]) / "goship"
+    base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".local" / "share")
+    return Path(base) / "goship"
+
+
+def _cache(env: Mapping[str, str]) -> Path:
+    if env.get("GOSHIP_CACHE"):
+        return Path(env["GOSHIP_CACHE"]).expanduser()
+    if os.name == "nt" and env.get("LOCALAPPDATA"):
+        return Path(env["LOCALAPPDATA"]) / "goship" / "cache"
+    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".cache")
+    return Path(base) / "goship"
+
+
+def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> Config:
+    """Resolve flags, GOSHIP_* variables and goship.toml into one Config."""
+    config_path = module_dir / CONFIG_FILE
+    data: dict[str, Any] = read_config_file(config_path) if config_path.is_file() else {}
+    build: dict[str, Any] = data.get("build", {})
+
+    if options.packages:
+        images = tuple(ImageSpec(_default_name(p, module_dir), p) for p in options.packages)
+        configured = {spec.package.rstrip("/"): spec for spec in
+                      (_image_from_table(t, module_dir) for t in data.get("images", []))}
+        images = tuple(configured.get(spec.package.rstrip("/"), spec) for spec in images)
+    elif data.get("images"):
+        images = tuple(_image_from_table(table, module_dir) for table in data["images"])
+    else:
+        images = (ImageSpec(_default_name(".", module_dir), "."),)
+    names = [spec.name for spec in images]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ConfigError(f"two images are named '{duplicates[0]}'",
+                          "give each [[images]] table its own name")
+
+    platform_text = options.platforms or env.get("GOSHIP_PLATFORMS") or data.get("platforms")
+    platforms = _platforms(platform_text) if platform_text else (host_platform(),)
+
+    try:
+        compression = Compression.parse(env.get("GOSHIP_COMPRESSION") or data.get("compression", "zlib-ng:5"))
+    except ConfigError as exc:
+        raise ConfigError(f"{config_path.name}: {exc.message}", exc.hint) from exc
+
+    def path_option(flag: str | None, key: str) -> Path | None:
+        value = flag or data.get(key)
+        if not value:
+            return None
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (Path.cwd() / path if flag else module_dir / path)
+
+    jobs = options.jobs or data.get("jobs") or min(len(images) * len(platforms), os.cpu_count() or 1)
+    if jobs < 1:
+        raise UsageError(f"jobs must be at least 1, not {jobs}", "use --jobs N with N >= 1")
+    insecure = tuple(options.insecure_registries) + tuple(data.get("insecure_registries", ())) + tuple(
+        item for item in env.get("GOSHIP_INSECURE_REGISTRIES", "").split(",") if item
+    )
+    ca_file = path_option(options.ca_file, "ca_file") or (
+        Path(env["GOSHIP_CA_FILE"]) if env.get("GOSHIP_CA_FILE") else None
+    )
+    if ca_file is not None and not ca_file.is_file():
+        raise UsageError(f"CA file {ca_file} does not exist", "give a PEM file with the registry's CA")
+
+    return Config(
+        module_dir=module_dir,
+        config_file=config_path if data else None,
+        images=images,
+        platforms=platforms,
+        base=options.base or env.get("GOSHIP_BASE") or data.get("base", STATIC_BASE),
+        windows_base=env.get("GOSHIP_WINDOWS_BASE") or data.get("windows_base", DEFAULT_WINDOWS_BASE),
+        go=env.get("GOSHIP_GO") if not data.get("go") else data["go"],
+        ldflags=tuple(build.get("ldflags", ())),
+        go_flags=tuple(build.get("flags", ())),
+        go_tags=tuple(build.get("tags", ())),
+        go_env=tuple(sorted(build.get("env", {}).items())),
+        version=options.version or env.get("GOSHIP_VERSION") or data.get("version"),
+        maintainer=data.get("maintainer", ""),
+        source_url=data.get("source", ""),
+        labels=tuple(sorted(data.get("labels", {}).items())),
+        image_tags=tuple(data.get("tags", ("latest",))),
+        source_date_epoch=_epoch(env),
+        compression=compression,
+        timezones=bool(data.get("timezones", False)),
+        repository=options.push or env.get("GOSHIP_REPOSITORY") or data.get("repository"),
+        tarball=path_option(options.tarball, "tarball"),
+        oci_layout=path_option(options.oci_layout, "oci_layout"),
+        insecure_registries=insecure,
+        ca_file=ca_file,
+        registry_username=env.get("GOSHIP_REGISTRY_USERNAME"),
+        registry_password=env.get("GOSHIP_REGISTRY_PASSWORD"),
+        cache_dir=_cache(env),
+        home=_home(env),
+        jobs=int(jobs),
+        environment=tuple(sorted(env.items())),
+    )

@@ -1,0 +1,1 @@
+"""Go compilation: toolchain lookup, platform environment, ldflags templates, git facts."""

@@ -1,0 +1,85 @@
+"""Facts from git for a build: commit, commit time, a version, and the source URL."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+_SEMVER_TAG = re.compile(r"^v(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    commit: str = ""          # 40 hex digits, or "" outside git
+    commit_time: int | None = None
+    dirty: bool = False
+    tag: str = ""             # the nearest v-prefixed SemVer tag
+    distance: int = 0         # commits since that tag
+    remote_url: str = ""
+
+    @property
+    def short_commit(self) -> str:
+        return self.commit[:7]
+
+    def version(self) -> str:
+        """A SemVer for the tree: the tag when HEAD is at it, else a dev version after it."""
+        base = self.tag.removeprefix("v") if self.tag else "0.0.0"
+        if self.tag and self.distance == 0 and not self.dirty:
+            return base
+        if not self.commit:
+            return f"{base}-dev" if "-" not in base else base
+        pre = f"dev.{self.distance}" if self.tag else "dev"
+        separator = "." if "-" in base else "-"
+        build = self.short_commit + (".dirty" if self.dirty else "")
+        return f"{base}{separator}{pre}+{build}"
+
+
+def _git(directory: Path, *args: str) -> str | None:
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(directory), *args],
+            capture_output=True, text=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def read_source_facts(directory: Path) -> SourceFacts:
+    """What git knows about the tree at ``directory``; empty facts outside a work tree."""
+    head = _git(directory, "log", "-1", "--format=%H %ct")
+    if not head:
+        return SourceFacts()
+    commit, _, time_text = head.partition(" ")
+    status = _git(directory, "status", "--porcelain", "--untracked-files=no")
+    described = _git(directory, "describe", "--tags", "--long", "--match", "v[0-9]*", "--abbrev=40")
+    tag, distance = "", 0
+    if described:
+        match = re.match(r"^(.*)-(\d+)-g[0-9a-f]+$", described)
+        if match and _SEMVER_TAG.match(match.group(1)):
+            tag, distance = match.group(1), int(match.group(2))
+    remote = _git(directory, "config", "--get", "remote.origin.url") or ""
+    return SourceFacts(
+        commit=commit,
+        commit_time=int(time_text) if time_text.isdigit() else None,
+        dirty=bool(status),
+        tag=tag,
+        distance=distance,
+        remote_url=source_url(remote),
+    )
+
+
+def source_url(remote: str) -> str:
+    """A browsable https URL for a git remote, with any credentials removed."""
+    if not remote:
+        return ""
+    scp = re.match(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)(.+?)(?:\.git)?/?$", remote)
+    if scp:
+        return f"https://{scp.group(1)}/{scp.group(2)}"
+    url = re.match(r"^(?:https?|ssh|git)://(?:[^@/]+@)?([^/]+)/(.+?)(?:\.git)?/?$", remote)
+    if url:
+        host = url.group(1).split(":")[0] if remote.startswith(("ssh", "git:")) else url.group(1)
+        return f"https://{host}/{url.group(2)}"
+    return ""

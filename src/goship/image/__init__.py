@@ -1,0 +1,1 @@
+"""Turning Go binaries and a base image into images and image indexes."""

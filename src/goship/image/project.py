@@ -1,0 +1,191 @@
+"""Building every image a Config names: compile in parallel, resolve bases, assemble."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from goship.config import STATIC_BASE, Config, ImageSpec
+from goship.errors import GoshipError
+from goship.gobuild.build import Binary, BuildRequest, check_module, check_packages, compile_package
+from goship.gobuild.ldflags import DEFAULT_LDFLAGS, render
+from goship.gobuild.toolchain import GoToolchain, find_toolchain
+from goship.gobuild.vcs import SourceFacts, read_source_facts
+from goship.image.base import RegistryReader, resolve_base, rfc3339, static_base
+from goship.image.builder import ImageFacts, assemble
+from goship.image.cache import LayerCache
+from goship.oci.image import Artifact, Image, ImageIndex
+from goship.oci.platform import Platform
+from goship.oci.reference import Reference
+from goship.progress import Reporter
+
+
+@dataclass(frozen=True)
+class BuiltImage:
+    spec: ImageSpec
+    artifact: Artifact
+    binaries: tuple[Binary, ...]
+    version: str
+
+    @property
+    def platforms(self) -> tuple[Platform, ...]:
+        if isinstance(self.artifact, ImageIndex):
+            return self.artifact.platforms
+        return (self.artifact.platform,)
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    toolchain: GoToolchain
+    source: SourceFacts
+    version: str
+    epoch: int
+
+
+def plan_build(config: Config) -> BuildPlan:
+    check_module(config.module_dir)
+    check_packages([spec.package for spec in config.images], config.module_dir)
+    toolchain = find_toolchain(
+        config.go,
+        search_path=config.env.get("PATH", ""),
+        managed_root=config.home / "go" / "versions",
+        cache_dir=config.cache_dir,
+    )
+    source = read_source_facts(config.module_dir)
+    version = config.version or source.version()
+    epoch = config.source_date_epoch
+    if epoch is None:
+        epoch = source.commit_time or 0
+    return BuildPlan(toolchain, source, version, epoch)
+
+
+def _ldflags(config: Config, plan: BuildPlan, spec: ImageSpec, platform: Platform) -> str:
+    values = {
+        "Version": plan.version,
+        "Commit": plan.source.commit or "none",
+        "ShortCommit": plan.source.short_commit or "none",
+        "Date": rfc3339(plan.epoch),
+        "Timestamp": str(plan.epoch),
+        "Name": spec.name,
+        "Os": platform.os,
+        "Arch": platform.architecture,
+    }
+    templates = config.ldflags or DEFAULT_LDFLAGS
+    rendered = [render(item, values, config.env) for item in templates]
+    return " ".join(["-s", "-w", *rendered])
+
+
+class _BaseResolver:
+    """Resolves each (base, platform) once per run, shared by the worker threads."""
+
+    def __init__(self, config: Config, cache: LayerCache, registry: Callable[[], RegistryReader]):
+        self._config = config
+        self._cache = cache
+        self._registry = registry
+        self._lock = threading.Lock()
+        self._bases: dict[tuple[str, Platform], Image] = {}
+
+    def base_for(self, platform: Platform) -> Image:
+        name = self._config.windows_base if platform.is_windows else self._config.base
+        with self._lock:
+            if (name, platform) in self._bases:
+                return self._bases[(name, platform)]
+            if name == STATIC_BASE and not platform.is_windows:
+                image = static_base(platform, cache=self._cache, compression=self._config.compression,
+                                    timezones=self._config.timezones)
+            else:
+                resolved = resolve_base(Reference.parse(name), platform, self._registry())
+                image = resolved.image
+            self._bases[(name, platform)] = image
+            return image
+
+
+def build_images(
+    config: Config,
+    *,
+    registry: Callable[[], RegistryReader],
+    reporter: Reporter,
+    plan: BuildPlan | None = None,
+) -> list[BuiltImage]:
+    """Compile and assemble every configured image for every configured platform."""
+    plan = plan or plan_build(config)
+    cache = LayerCache(config.cache_dir)
+    bases = _BaseResolver(config, cache, registry)
+    output_dir = config.module_dir / ".goship" / "build"
+    base_env = config.env
+    jobs = [(spec, platform) for spec in config.images for platform in config.platforms]
+
+    def one(job: tuple[ImageSpec, Platform]) -> tuple[Image, Binary]:
+        spec, platform = job
+        reporter.step(f"compiling {spec.package} for {platform}")
+        binary = compile_package(
+            BuildRequest(
+                name=spec.name,
+                package=spec.package,
+                platform=platform,
+                ldflags=_ldflags(config, plan, spec, platform),
+                flags=config.go_flags,
+                tags=config.go_tags,
+                env=config.go_env,
+            ),
+            toolchain=plan.toolchain,
+            module_dir=config.module_dir,
+            output_dir=output_dir / spec.name,
+            base_env=base_env,
+        )
+        reporter.debug(f"{spec.name} {platform}: {binary.size} bytes, {binary.digest}")
+        base = bases.base_for(platform)
+        facts = ImageFacts(
+            title=spec.name,
+            version=plan.version,
+            revision=plan.source.commit,
+            created_epoch=plan.epoch,
+            source_url=config.source_url or plan.source.remote_url,
+            maintainer=config.maintainer,
+            labels=config.labels + spec.labels,
+        )
+        data_dir = (config.module_dir / spec.data_dir) if spec.data_dir else None
+        image = assemble(base, binary, facts=facts, cache=cache, compression=config.compression,
+                         env=dict(spec.env), args=spec.args, ports=spec.ports, data_dir=data_dir)
+        return image, binary
+
+    if len(jobs) == 1:
+        results = [one(jobs[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=config.jobs) as pool:
+            futures = [pool.submit(one, job) for job in jobs]
+            results = []
+            failure: GoshipError | None = None
+            for future in futures:
+                try:
+                    results.append(future.result())
+                except GoshipError as exc:
+                    failure = failure or exc
+            if failure is not None:
+                raise failure
+
+    built: list[BuiltImage] = []
+    for spec in config.images:
+        pairs = [(image, binary) for (image, binary), (job_spec, _) in zip(results, jobs, strict=True)
+                 if job_spec is spec]
+        images = tuple(image for image, _ in pairs)
+        artifact: Artifact
+        if len(images) == 1:
+            artifact = images[0]
+        else:
+            annotations = {key: value for key, value in images[0].annotations
+                           if not key.startswith("org.opencontainers.image.base.")}
+            artifact = ImageIndex(images, tuple(sorted(annotations.items())))
+        built.append(BuiltImage(spec, artifact, tuple(b for _, b in pairs), plan.version))
+    return built
+
+
+def module_root(start: Path) -> Path:
+    """The directory holding go.mod at or above ``start`` (``start`` itself if none)."""
+    for directory in (start, *start.parents):
+        if (directory / "go.mod").is_file():
+            return directory
+    return start

@@ -1,0 +1,39 @@
+"""The Publisher protocol and what publishing returns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from goship.image.project import BuiltImage
+from goship.oci.digest import Digest
+from goship.progress import Reporter
+
+
+@dataclass(frozen=True)
+class Published:
+    image: str            # the image's name in goship.toml
+    destination: str      # "registry", "oci-layout", "tarball"
+    reference: str        # where it is now: repo:tag@sha256:..., DIR:name:tag, FILE
+    digest: Digest
+    bytes_uploaded: int = 0
+
+
+class Publisher(Protocol):
+    def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]: ...
+
+
+class MultiPublisher:
+    """Publishes to several destinations in turn; every one must succeed."""
+
+    def __init__(self, publishers: Sequence[Publisher]) -> None:
+        if not publishers:
+            raise ValueError("MultiPublisher needs at least one publisher")
+        self._publishers = tuple(publishers)
+
+    def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]:
+        results: list[Published] = []
+        for publisher in self._publishers:
+            results.extend(publisher.publish(built, reporter))
+        return results

@@ -1,0 +1,208 @@
+"""Pushing images and indexes to a registry.
+
+Order is what keeps a push safe to interrupt: every blob first (in parallel), then each
+platform manifest by digest, then the index by digest, and only then the tags. A tag that
+already names the same digest is left alone and nothing is uploaded.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol
+
+from goship.errors import GoshipError
+from goship.image.project import BuiltImage
+from goship.oci import mediatypes
+from goship.oci.digest import Digest
+from goship.oci.image import Artifact, ImageIndex, images_of, unique_layers
+from goship.oci.layer import Layer
+from goship.oci.reference import Reference
+from goship.progress import Reporter
+from goship.publish.interface import Published
+
+
+class RegistryWriter(Protocol):
+    """What pushing needs of a registry client."""
+
+    def head_manifest(self, ref: Reference) -> tuple[str, Digest, int] | None: ...
+
+    def put_manifest(self, ref: Reference, raw: bytes, media_type: str) -> Digest: ...
+
+    def upload_blob(
+        self,
+        ref: Reference,
+        digest: Digest,
+        size: int,
+        opener: Callable[[], BinaryIO],
+        *,
+        mount_from: Reference | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> str: ...
+
+
+@dataclass
+class PushStats:
+    uploaded_bytes: int = 0
+    uploaded: int = 0
+    mounted: int = 0
+    existing: int = 0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def count(self, outcome: str, size: int) -> None:
+        with self._lock:
+            if outcome == "uploaded":
+                self.uploaded += 1
+                self.uploaded_bytes += size
+            elif outcome == "mounted":
+                self.mounted += 1
+            else:
+                self.existing += 1
+
+
+class _Opener:
+    """Re-opens a layer's bytes for each upload attempt (retries need a fresh stream)."""
+
+    def __init__(self, open_layer: Callable[[], AbstractContextManager[BinaryIO]]) -> None:
+        self._open_layer = open_layer
+        self._current: AbstractContextManager[BinaryIO] | None = None
+
+    def __call__(self) -> BinaryIO:
+        self.close()
+        self._current = self._open_layer()
+        return self._current.__enter__()
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.__exit__(None, None, None)
+            self._current = None
+
+
+def push_artifact(
+    client: RegistryWriter,
+    artifact: Artifact,
+    target: Reference,
+    tags: Sequence[str],
+    *,
+    reporter: Reporter,
+    parallel: int = 4,
+    stats: PushStats | None = None,
+) -> Digest:
+    """Push ``artifact`` to ``target``'s repository and point each tag at it."""
+    stats = stats if stats is not None else PushStats()
+    repository = target.with_tag("")
+    digest = artifact.digest
+    pending = [tag for tag in tags if not _tag_points_at(client, repository.with_tag(tag), digest)]
+    if not pending:
+        reporter.debug(f"{repository.name}: every tag already names {digest.short()}")
+        return digest
+
+    if client.head_manifest(repository.with_digest(digest)) is None:
+        _push_blobs(client, artifact, repository, reporter, parallel, stats)
+        for image in images_of(artifact):
+            client.put_manifest(repository.with_digest(image.digest), image.manifest_bytes,
+                                mediatypes.OCI_MANIFEST)
+        if isinstance(artifact, ImageIndex):
+            client.put_manifest(repository.with_digest(artifact.digest), artifact.index_bytes,
+                                mediatypes.OCI_INDEX)
+    raw, media_type = _manifest_of(artifact)
+    for tag in pending:
+        client.put_manifest(repository.with_tag(tag), raw, media_type)
+    return digest
+
+
+def _manifest_of(artifact: Artifact) -> tuple[bytes, str]:
+    if isinstance(artifact, ImageIndex):
+        return artifact.index_bytes, mediatypes.OCI_INDEX
+    return artifact.manifest_bytes, mediatypes.OCI_MANIFEST
+
+
+def _tag_points_at(client: RegistryWriter, ref: Reference, digest: Digest) -> bool:
+    found = client.head_manifest(ref)
+    return found is not None and found[1] == digest
+
+
+def _push_blobs(client: RegistryWriter, artifact: Artifact, repository: Reference,
+                reporter: Reporter, parallel: int, stats: PushStats) -> None:
+    def upload_layer(layer: Layer) -> None:
+        descriptor = layer.descriptor
+        if descriptor.is_foreign:
+            return
+        origin = layer.origin
+        mount_from = None
+        if origin is not None and origin.registry == repository.registry \
+                and origin.repository != repository.repository:
+            mount_from = origin
+        opener = _Opener(layer.open)
+        task = f"{repository.repository} {descriptor.digest.short()}"
+        try:
+            outcome = client.upload_blob(
+                repository, descriptor.digest, descriptor.size, opener, mount_from=mount_from,
+                on_progress=lambda done: reporter.transfer(task, done, descriptor.size),
+            )
+        finally:
+            opener.close()
+        stats.count(outcome, descriptor.size)
+        reporter.debug(f"{task}: {outcome}")
+
+    layers = list(unique_layers(artifact))
+    if layers:
+        with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(layers)))) as pool:
+            failures: list[GoshipError] = []
+            for future in [pool.submit(upload_layer, layer) for layer in layers]:
+                try:
+                    future.result()
+                except GoshipError as exc:
+                    failures.append(exc)
+            if failures:
+                raise failures[0]
+    for image in images_of(artifact):
+        config = image.config_descriptor
+        raw = image.config_bytes
+        outcome = client.upload_blob(repository, config.digest, config.size,
+                                     _bytes_opener(raw))
+        stats.count(outcome, config.size)
+
+
+def _bytes_opener(raw: bytes) -> Callable[[], BinaryIO]:
+    return lambda: io.BytesIO(raw)
+
+
+def repository_for(target: str, image_name: str, image_count: int) -> Reference:
+    """The repository an image goes to: ``target`` itself for one image, else target/NAME."""
+    ref = Reference.parse(target, default_tag="")
+    if image_count > 1:
+        ref = Reference.parse(f"{ref.registry}/{ref.repository}/{image_name}", default_tag="")
+    return ref
+
+
+class RegistryPublisher:
+    def __init__(self, client: RegistryWriter, targets: dict[str, Reference],
+                 tags: dict[str, list[str]], parallel: int = 4) -> None:
+        self._client = client
+        self._targets = targets
+        self._tags = tags
+        self._parallel = parallel
+        self.stats = PushStats()
+
+    def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]:
+        results = []
+        for item in built:
+            target = self._targets[item.spec.name]
+            tags = self._tags[item.spec.name]
+            reporter.step(f"pushing {item.spec.name} to {target.name}")
+            before = self.stats.uploaded_bytes
+            digest = push_artifact(self._client, item.artifact, target, tags, reporter=reporter,
+                                   parallel=self._parallel, stats=self.stats)
+            for tag in tags:
+                results.append(Published(item.spec.name, "registry",
+                                         f"{target.name}:{tag}@{digest}", digest,
+                                         self.stats.uploaded_bytes - before))
+        return results
+

@@ -1,0 +1,512 @@
+"""One registry host's HTTP transport: scheme discovery, auth, retries, error mapping.
+
+Written by hand on httpx because the Python OCI client libraries available to us fail
+the token-scope upgrade a push needs: when a push mounts a blob from another repository
+the token must be re-fetched naming ``repository:target:pull,push`` and
+``repository:source:pull`` together, and on a 401 the challenge's scope must be merged in
+and the token fetched again. Here every request states the scopes it needs and the token
+cache (see :mod:`goship.registry.auth`) hands out a token asked for all of them.
+
+A Transport wraps one ``httpx.Client`` (HTTP/1.1, pooled connections) and is safe to use
+from several threads at once, as parallel blob uploads do.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import TracebackType
+from urllib.parse import urlsplit
+
+import certifi
+import httpx
+
+from goship.errors import AuthError, ConfigError, RegistryError
+from goship.registry.auth import Token, TokenCache, basic_authorization, fetch_token
+from goship.registry.challenge import Challenge, merge_scopes, parse_challenges, preferred_challenge
+from goship.registry.credentials import Credentials, Keychain
+from goship.registry.failures import (
+    auth_error,
+    error_for_status,
+    is_certificate_error,
+    looks_like_html,
+    network_error,
+    not_a_registry,
+    read_limited,
+)
+from goship.registry.options import RegistryOptions
+from goship.registry.urls import display_url, resolve_location
+
+log = logging.getLogger(__name__)
+
+BodyFactory = Callable[[], Iterable[bytes]]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+MAX_RETRY_AFTER = 60.0
+# How long an HTTPS probe of a host that may speak plain HTTP waits for the handshake: a
+# plain-HTTP server may never answer a TLS ClientHello.
+PROBE_CONNECT_TIMEOUT = 5.0
+
+_jitter = random.Random()  # noqa: S311 - jitter, not cryptography
+
+
+def ssl_context(options: RegistryOptions) -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=certifi.where())
+    if options.ca_file is not None:
+        try:
+            context.load_verify_locations(cafile=str(options.ca_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(
+                f"cannot use the CA file {options.ca_file}: {exc}",
+                "pass a PEM file holding the certificate(s) of the CA that signed the "
+                "registry's certificate",
+            ) from exc
+    return context
+
+
+def _client(options: RegistryOptions, verify: ssl.SSLContext | bool) -> httpx.Client:
+    return httpx.Client(
+        verify=verify,
+        http1=True,
+        http2=False,
+        timeout=httpx.Timeout(options.timeout),
+        trust_env=False,  # the library never reads the environment; proxy comes in options
+        proxy=options.proxy,
+        headers={"User-Agent": options.user_agent},
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+    )
+
+
+class Transport:
+    def __init__(
+        self,
+        host: str,
+        options: RegistryOptions,
+        keychain: Keychain,
+        *,
+        registry: str | None = None,
+    ) -> None:
+        self.host = host
+        self.options = options
+        self._registry = registry or host
+        self._keychain = keychain
+        self._verified = ssl_context(options)
+        # Hosts listed as insecure skip verification, but only towards that host: token
+        # realms and storage redirects elsewhere are still verified.
+        self._insecure = options.is_insecure(host)
+        self._client = _client(options, False if self._insecure else self._verified)
+        self._other_client: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self._token_lock = threading.Lock()
+        self._base_url: str | None = None
+        self._challenge: Challenge | None = None
+        self._credentials: Credentials | None = None
+        self._credentials_resolved = False
+        self._tokens = TokenCache()
+
+    def __repr__(self) -> str:
+        return f"Transport(host={self.host!r}, base_url={self._base_url!r})"
+
+    def close(self) -> None:
+        self._client.close()
+        if self._other_client is not None:
+            self._other_client.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- public -----------------------------------------------------------------------
+
+    def base_url(self, what: str) -> str:
+        """``https://host`` or ``http://host``, discovered by pinging /v2/ the first time."""
+        with self._lock:
+            if self._base_url is None:
+                self._ping(what)
+            assert self._base_url is not None
+            return self._base_url
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        what: str,
+        scopes: Sequence[str] = (),
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        body: BodyFactory | None = None,
+        stream: bool = False,
+        follow_redirects: bool = False,
+        retry: bool | None = None,
+    ) -> httpx.Response:
+        """Send a request with the authorization ``scopes`` need and return the answer.
+
+        ``url`` is a path (``/v2/...``) or an absolute URL (an upload Location). ``body``
+        re-opens a streamed body, so the request can be retried or re-sent after a 401.
+        Requests are retried on connection errors, 429 and 5xx when ``retry`` is true;
+        by default when the method is idempotent. A 401 re-authenticates once with the
+        challenge's scope merged in, then raises AuthError. Other statuses are returned
+        for the caller to judge. With ``stream`` the caller must close the response.
+        """
+        base = self.base_url(what)
+        absolute = base + url if url.startswith("/") else url
+        wanted = merge_scopes(scopes)
+        may_retry = retry if retry is not None else method in IDEMPOTENT_METHODS
+        request_headers = dict(headers or {})
+
+        def send(authorization: str | None) -> httpx.Response:
+            sent_headers = dict(request_headers)
+            if authorization:
+                sent_headers["Authorization"] = authorization
+            return self._send(
+                lambda: self._build(method, absolute, sent_headers, content, body),
+                what=what,
+                retry=may_retry,
+                stream=stream,
+                body_factory=body,
+            )
+
+        authorization, token = self._authorization(wanted, fresh=False, what=what)
+        response = send(authorization)
+        if response.status_code == 401:
+            retry_with = self._after_unauthorized(response, wanted, token, authorization, what)
+            if retry_with is not None:
+                response.close()
+                wanted, authorization = retry_with
+                response = send(authorization)
+            if response.status_code == 401:
+                raise self._unauthorized(response, what)
+        if follow_redirects:
+            response = self._follow(response, method, request_headers, what, stream)
+        return response
+
+    # -- ping and scheme ----------------------------------------------------------------
+
+    def _ping(self, what: str) -> None:
+        if not self.options.allows_plain_http(self.host):
+            response = self._send_ping("https", what, retry=True)
+            self._adopt_ping(response, "https", what)
+            return
+        try:
+            response = self._send_ping("https", what, retry=False, probe=True)
+        except _ProbeFailed as failure:
+            if is_certificate_error(failure.error):
+                raise network_error(failure.error, self.host, what, self.options.timeout) from (
+                    failure.error
+                )
+            log.debug("%s does not speak HTTPS (%s); trying plain HTTP", self.host, failure.error)
+            response = self._send_ping("http", what, retry=True)
+            if response.status_code == 400 and b"HTTPS" in read_limited(response):
+                # The server speaks TLS after all (it says so over HTTP): report the
+                # HTTPS failure, which is the real one.
+                raise network_error(failure.error, self.host, what, self.options.timeout) from (
+                    failure.error
+                )
+            self._adopt_ping(response, "http", what)
+            return
+        self._adopt_ping(response, "https", what)
+
+    def _send_ping(
+        self, scheme: str, what: str, *, retry: bool, probe: bool = False
+    ) -> httpx.Response:
+        url = f"{scheme}://{self.host}/v2/"
+        timeout = httpx.Timeout(
+            self.options.timeout,
+            connect=min(self.options.timeout, PROBE_CONNECT_TIMEOUT) if probe else None,
+        ) if probe else None
+
+        def build() -> httpx.Request:
+            if timeout is None:
+                return self._client.build_request("GET", url)
+            return self._client.build_request("GET", url, timeout=timeout)
+
+        if probe:
+            try:
+                return self._client.send(build())
+            except httpx.HTTPError as exc:
+                raise _ProbeFailed(exc) from exc
+        return self._send(build, what=what, retry=retry, stream=False, body_factory=None)
+
+    def _adopt_ping(self, response: httpx.Response, scheme: str, what: str) -> None:
+        if looks_like_html(response):
+            raise not_a_registry(self.host, response, what)
+        if response.status_code == 200:
+            self._challenge = None
+        elif response.status_code == 401:
+            challenge = preferred_challenge(
+                parse_challenges(response.headers.get_list("www-authenticate"))
+            )
+            if challenge is None:
+                raise RegistryError(
+                    f"{what}: {self.host} asked for authentication without saying how "
+                    "(401 without a Bearer or Basic WWW-Authenticate header)",
+                    "the registry does not follow the OCI distribution spec",
+                )
+            self._challenge = challenge
+        elif response.status_code in (404, 400) or response.status_code < 400:
+            raise not_a_registry(self.host, response, what)
+        else:
+            raise error_for_status(response, what, self.host)
+        self._base_url = f"{scheme}://{self.host}"
+        log.debug("%s speaks %s, auth %s", self.host, scheme,
+                  self._challenge.scheme if self._challenge else "none")
+
+    # -- auth ---------------------------------------------------------------------------
+
+    def _credentials_for_registry(self) -> Credentials | None:
+        with self._lock:
+            if not self._credentials_resolved:
+                self._credentials = self._keychain.resolve(self._registry)
+                self._credentials_resolved = True
+            return self._credentials
+
+    def _authorization(
+        self, scopes: tuple[str, ...], *, fresh: bool, what: str
+    ) -> tuple[str | None, Token | None]:
+        challenge = self._challenge
+        if challenge is None:
+            return None, None
+        credentials = self._credentials_for_registry()
+        if challenge.scheme == "basic":
+            if credentials is not None and credentials.has_basic:
+                return basic_authorization(credentials), None
+            return None, None
+        if challenge.scheme != "bearer":
+            return None, None
+        if not fresh and (token := self._tokens.find(scopes)) is not None:
+            return f"Bearer {token.value}", token
+        with self._token_lock:
+            if not fresh and (token := self._tokens.find(scopes)) is not None:
+                return f"Bearer {token.value}", token
+            log.debug("fetching a token for %s with scopes %s", self.host, " ".join(scopes))
+            token = fetch_token(
+                lambda request: self._send(
+                    lambda: self._for_url(str(request.url)).build_request(
+                        request.method, request.url, headers=request.headers,
+                        content=request.content,
+                    ),
+                    what=f"{what}: getting a token from {display_url(str(request.url))}",
+                    retry=True,
+                    stream=False,
+                    body_factory=None,
+                ),
+                challenge,
+                scopes,
+                credentials,
+                host=self.host,
+                options=self.options,
+            )
+            self._tokens.add(token)
+        return f"Bearer {token.value}", token
+
+    def _after_unauthorized(
+        self,
+        response: httpx.Response,
+        wanted: tuple[str, ...],
+        token: Token | None,
+        authorization: str | None,
+        what: str,
+    ) -> tuple[tuple[str, ...], str | None] | None:
+        """What to retry a 401 with (scopes, authorization), or None when retrying is futile."""
+        challenge = preferred_challenge(
+            parse_challenges(response.headers.get_list("www-authenticate"))
+        )
+        if challenge is None:
+            return None
+        if challenge.scheme == "basic":
+            if authorization is not None or self._challenge is not None:
+                return None  # the credentials were sent and refused
+            self._challenge = challenge
+            authorization, _ = self._authorization(wanted, fresh=True, what=what)
+            return (wanted, authorization) if authorization else None
+        if challenge.scheme != "bearer":
+            return None
+        if self._challenge is None or self._challenge.scheme != "bearer":
+            self._challenge = challenge
+        if token is not None:
+            self._tokens.discard(token)
+        merged = merge_scopes(wanted, challenge.scopes)
+        authorization, _ = self._authorization(merged, fresh=True, what=what)
+        return merged, authorization
+
+    def _unauthorized(self, response: httpx.Response, what: str) -> AuthError:
+        credentials = self._credentials_for_registry()
+        challenge = preferred_challenge(
+            parse_challenges(response.headers.get_list("www-authenticate"))
+        )
+        denied = ""
+        if challenge is not None and challenge.error == "insufficient_scope":
+            denied = " ".join(challenge.scopes)
+        username = credentials.username if credentials is not None else None
+        if credentials is not None and not username and credentials.identity_token:
+            username = "<identity token>"
+        return auth_error(response, what, self.host, username, denied)
+
+    # -- sending ------------------------------------------------------------------------
+
+    def _for_url(self, url: str) -> httpx.Client:
+        if not self._insecure or urlsplit(url).netloc.lower() == self.host.lower():
+            return self._client
+        with self._lock:
+            if self._other_client is None:
+                self._other_client = _client(self.options, self._verified)
+            return self._other_client
+
+    def _build(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        body: BodyFactory | None,
+    ) -> httpx.Request:
+        data: bytes | Iterable[bytes] | None = content if body is None else body()
+        return self._for_url(url).build_request(method, url, headers=headers, content=data)
+
+    def _send(
+        self,
+        build: Callable[[], httpx.Request],
+        *,
+        what: str,
+        retry: bool,
+        stream: bool,
+        body_factory: BodyFactory | None,
+    ) -> httpx.Response:
+        attempts = 1 + max(self.options.retries, 0) if retry else 1
+        for attempt in range(attempts):
+            request = build()
+            last = attempt + 1 >= attempts
+            try:
+                response = self._for_url(str(request.url)).send(request, stream=stream)
+            except httpx.HTTPError as exc:
+                if last or not _retryable(exc):
+                    raise network_error(exc, self.host, what, self.options.timeout) from exc
+                delay = self._backoff(attempt)
+                log.debug("%s: %s; retrying in %.2fs", what, type(exc).__name__, delay)
+                time.sleep(delay)
+                continue
+            finally:
+                _close_body(request)
+            if response.status_code in RETRY_STATUSES and not last:
+                delay = _retry_after(response)
+                delay = self._backoff(attempt) if delay is None else delay
+                if delay > MAX_RETRY_AFTER:
+                    return response  # waiting that long is the user's call, not ours
+                log.debug("%s: %s answered %d; retrying in %.2fs",
+                          what, display_url(str(request.url)), response.status_code, delay)
+                response.close()
+                time.sleep(delay)
+                continue
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _backoff(self, attempt: int) -> float:
+        return float(self.options.backoff * (2**attempt) * _jitter.uniform(0.5, 1.5))
+
+    def _follow(
+        self,
+        response: httpx.Response,
+        method: str,
+        headers: Mapping[str, str],
+        what: str,
+        stream: bool,
+    ) -> httpx.Response:
+        origin = urlsplit(str(response.request.url)).netloc.lower()
+        for _hop in range(MAX_REDIRECTS):
+            if response.status_code not in REDIRECT_STATUSES:
+                return response
+            location = resolve_location(
+                str(response.request.url), response.headers.get("location"), what
+            )
+            response.close()
+            target = urlsplit(location).netloc.lower()
+            sent = dict(headers)
+            if target == origin:
+                # Same registry: keep the authorization the first request carried.
+                auth = response.request.headers.get("authorization")
+                if auth:
+                    sent["Authorization"] = auth
+            # Storage backends (S3 and the like) get no registry credentials.
+            next_method = "GET" if response.status_code == 303 and method != "HEAD" else method
+            response = self._send(
+                lambda url=location, m=next_method, h=sent: self._for_url(url).build_request(
+                    m, url, headers=h
+                ),
+                what=what,
+                retry=True,
+                stream=stream,
+                body_factory=None,
+            )
+        if response.status_code in REDIRECT_STATUSES:
+            response.close()
+            raise RegistryError(
+                f"{what}: {self.host} redirected more than {MAX_REDIRECTS} times",
+                "the registry or its storage is misconfigured; ask its operator",
+            )
+        return response
+
+
+class _ProbeFailed(Exception):
+    def __init__(self, error: httpx.HTTPError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _retryable(exc: httpx.HTTPError) -> bool:
+    if is_certificate_error(exc):
+        return False
+    return (isinstance(
+        exc,
+        (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError,
+         httpx.TimeoutException),
+    ) and not isinstance(exc, httpx.ConnectError)) or (
+        isinstance(exc, httpx.ConnectError) and not _is_tls_failure(exc)
+    )
+
+
+def _is_tls_failure(exc: httpx.HTTPError) -> bool:
+    from goship.registry.failures import is_tls_protocol_error
+
+    return is_tls_protocol_error(exc)
+
+
+def _close_body(request: httpx.Request) -> None:
+    stream = request.stream
+    close = getattr(stream, "close", None)
+    # httpx wraps iterables; reach the generator we were given so its file is closed.
+    inner = getattr(stream, "_stream", None)
+    inner_close = getattr(inner, "close", None)
+    if callable(inner_close):
+        inner_close()
+    elif callable(close) and not isinstance(stream, httpx.ByteStream):
+        close()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
