@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from goship.config import STATIC_BASE, Config, ImageSpec
-from goship.errors import GoshipError
+from goship.errors import BuildError, GoshipError
 from goship.gobuild.build import Binary, BuildRequest, check_module, check_packages, compile_package
 from goship.gobuild.ldflags import DEFAULT_LDFLAGS, render
 from goship.gobuild.toolchain import GoToolchain, find_toolchain
@@ -103,6 +103,24 @@ class _BaseResolver:
             return image
 
 
+def prepare_work_directory(module_dir: Path) -> Path:
+    """Create .goship/ with a .gitignore of "*" in it.
+
+    Without it the directory shows up in `git status`, Go stamps the binary as built from a
+    modified tree (vcs.modified=true), and the second build differs from the first.
+    """
+    work = module_dir / ".goship"
+    ignore = work / ".gitignore"
+    if not ignore.exists():
+        try:
+            work.mkdir(parents=True, exist_ok=True)
+            ignore.write_text("# written by goship: nothing here belongs in git\n*\n")
+        except OSError as exc:
+            raise BuildError(f"cannot create {work}: {exc.strerror}",
+                             "check the module directory is writable") from exc
+    return work
+
+
 def build_images(
     config: Config,
     *,
@@ -114,7 +132,7 @@ def build_images(
     plan = plan or plan_build(config)
     cache = LayerCache(config.cache_dir)
     bases = _BaseResolver(config, cache, registry)
-    output_dir = config.module_dir / ".goship" / "build"
+    output_dir = prepare_work_directory(config.module_dir) / "build"
     base_env = config.env
     jobs = [(spec, platform) for spec in config.images for platform in config.platforms]
 

@@ -119,25 +119,33 @@ def write_layout(
 
 
 def _prepare_directory(directory: Path) -> Path:
-    """Create the layout directory; refuse a file, or a directory that holds something else."""
+    """Create the layout directory (refusing a file in its place); returns the lock path."""
     if directory.exists() and not directory.is_dir():
         raise OutputError(
             f"cannot write OCI layout {directory}: it is a file, not a directory",
             "choose a directory path for the layout, or move the file away",
         )
     directory.mkdir(parents=True, exist_ok=True)
+    # Checked before the lock file is created, so that a refused directory stays untouched;
+    # a concurrent goship writer only adds names this check allows.
     if not (directory / LAYOUT_FILE).exists():
-        foreign = [p.name for p in directory.iterdir() if not p.name.startswith(".")]
-        if foreign and set(foreign) - {BLOBS_DIR, INDEX_FILE}:
-            raise OutputError(
-                f"cannot write OCI layout {directory}: the directory is not empty and is not "
-                f"an OCI layout (it holds {', '.join(sorted(foreign)[:3])})",
-                "write the layout into a new or empty directory",
-            )
+        _refuse_other_content(directory)
     return directory / LOCK_FILE
 
 
+def _refuse_other_content(directory: Path) -> None:
+    # Hidden names are our lock and temporary files (or a crashed writer's).
+    others = sorted(p.name for p in directory.iterdir() if not p.name.startswith("."))
+    if set(others) - {BLOBS_DIR, INDEX_FILE, LAYOUT_FILE}:
+        raise OutputError(
+            f"cannot write OCI layout {directory}: the directory is not empty and is not "
+            f"an OCI layout (it holds {', '.join(others[:3])})",
+            "write the layout into a new or empty directory",
+        )
+
+
 def _ensure_layout_file(directory: Path) -> None:
+    """Write oci-layout into a new directory; call with the layout lock held."""
     path = directory / LAYOUT_FILE
     if path.exists():
         version = _json_object(path, OutputError).get("imageLayoutVersion")
@@ -147,6 +155,7 @@ def _ensure_layout_file(directory: Path) -> None:
                 f"goship writes image layout version {LAYOUT_VERSION}; use another directory",
             )
         return
+    _refuse_other_content(directory)
     _write_atomic(path, canonical_json({"imageLayoutVersion": LAYOUT_VERSION}))
 
 
@@ -358,7 +367,8 @@ def load_artifact(
     entries = read_layout(directory)
     source = LayoutBlobs(directory)
     descriptor = _select(directory, entries, ref_name_or_digest, platform)
-    return select_platform(artifact_from_blobs(source, descriptor), platform, f"{directory}")
+    where = f"OCI layout {directory} entry '{ref_name_or_digest}'"
+    return select_platform(artifact_from_blobs(source, descriptor), platform, where)
 
 
 def _select(
@@ -406,9 +416,9 @@ def select_platform(
     for image in images_of(artifact):
         if image.platform.matches(platform):
             return image
-    available = ", ".join(str(p) for p in (i.platform for i in images_of(artifact))) or "none"
-    raise ImageError(f"{where} has no image for platform {platform}",
-                     f"platforms available: {available}")
+    available = ", ".join(str(image.platform) for image in images_of(artifact)) or "none"
+    raise ImageError(f"{where} has no image for platform {platform} (it has {available})",
+                     "choose one of the platforms it has, or build the image for yours")
 
 
 def artifact_from_blobs(source: BlobSource, descriptor: Descriptor) -> Image | ImageIndex:

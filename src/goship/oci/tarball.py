@@ -65,20 +65,31 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
-def docker_tag(text: str) -> str:
-    """The ``name:tag`` form of ``RepoTags``: ``api:v1``, ``team/api:v1``, ``host:5000/api:v1``."""
+def repo_tag(text: str) -> str:
+    """The fully qualified ``registry/repository:tag`` that ``RepoTags`` holds.
+
+    Docker shows ``docker.io/library/api:v1`` as ``api:v1`` either way, while podman and
+    buildah would file a bare ``api:v1`` under ``localhost/``; the full name means the same
+    image to all of them.
+    """
     reference = Reference.parse(text)
     if not reference.tag:
         raise UsageError(
             f"'{text}' has no tag, and an image tarball names its images by tag",
             "give a tag, e.g. api:v1 (a digest alone cannot name an image in a tarball)",
         )
+    return f"{reference.name}:{reference.tag}"
+
+
+def short_name(text: str) -> str:
+    """The name Docker shows (``api:v1``, ``team/api:v1``, ``host:5000/api:v1``)."""
+    reference = Reference.parse(text)
     name = reference.name
     if reference.registry == DEFAULT_REGISTRY:
         name = reference.repository
         if name.startswith("library/") and name.count("/") == 1:
             name = name.removeprefix("library/")
-    return f"{name}:{reference.tag}"
+    return f"{name}:{reference.tag}" if reference.tag else name
 
 
 # ---------------------------------------------------------------------------------- writing
@@ -91,10 +102,15 @@ class _Member:
 
 
 def write_tarball(path: Path, images: Sequence[tuple[Image, list[str]]]) -> None:
-    """Write images with their tags (``repo:tag`` references) into a docker/OCI tarball."""
+    """Write images with their tags (``[registry/]repo:tag``) into a docker/OCI tarball.
+
+    ``RepoTags`` and ``io.containerd.image.name`` get the fully qualified name; the OCI
+    ``org.opencontainers.image.ref.name`` gets the short one (``api:v1``), so that
+    ``oci-archive:images.tar:api:v1`` selects it.
+    """
     if not images:
         raise UsageError(f"no images to write into {path}", "give at least one image")
-    tagged = [(image, [docker_tag(tag) for tag in tags]) for image, tags in images]
+    tagged = [(image, [repo_tag(tag) for tag in tags]) for image, tags in images]
     members = _plan(tagged)
     if path.is_dir():
         raise OutputError(f"cannot write tarball {path}: it is a directory",
@@ -153,11 +169,14 @@ def _plan(tagged: list[tuple[Image, list[str]]]) -> dict[str, _Member]:
         if sources:
             entry["LayerSources"] = sources
         docker_manifest.append(entry)
-        for tag in tags or [""]:
-            annotations = {REF_NAME: tag, CONTAINERD_IMAGE_NAME: str(Reference.parse(tag))}
-            index_entries.append(
-                image.descriptor().with_annotations(annotations if tag else {})
+        index_entries.extend(
+            image.descriptor().with_annotations(
+                {REF_NAME: short_name(tag), CONTAINERD_IMAGE_NAME: tag}
             )
+            for tag in tags
+        )
+        if not tags:
+            index_entries.append(image.descriptor())
     add_bytes(LAYOUT_FILE, canonical_json({"imageLayoutVersion": LAYOUT_VERSION}))
     add_bytes(INDEX_FILE, Index(tuple(index_entries)).to_bytes())
     add_bytes(DOCKER_MANIFEST_FILE, canonical_json(docker_manifest))

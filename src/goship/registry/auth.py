@@ -151,7 +151,7 @@ def fetch_token(
 def _get_request(
     realm: str, challenge: Challenge, scopes: Sequence[str], credentials: Credentials | None
 ) -> httpx.Request:
-    params: list[tuple[str, str]] = []
+    params: list[tuple[str, str | int | float | bool | None]] = []
     if challenge.service:
         params.append(("service", challenge.service))
     params.extend(("scope", scope) for scope in scopes)

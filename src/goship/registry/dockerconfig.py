@@ -30,7 +30,7 @@ from goship.registry.credentials import Credentials, helper_server_url, normaliz
 
 HELPER_TIMEOUT = 120.0
 _NOT_FOUND = "credentials not found"
-_IDENTITY_TOKEN_USERNAME = "<token>"
+_IDENTITY_TOKEN_USERNAME = "<token>"  # noqa: S105 - a marker, not a secret
 
 
 def auth_file_candidates(env: Mapping[str, str], home: Path) -> list[Path]:

@@ -32,26 +32,26 @@ class ErrorDetail:
 
 
 def read_limited(response: httpx.Response, limit: int = BODY_LIMIT) -> bytes:
-    """At most ``limit`` bytes of the body, reading a streamed response if need be."""
+    """At most ``limit`` bytes of an (error) body, reading a streamed response if need be.
+
+    The body is read once and kept, so several callers may look at it.
+    """
     try:
         return response.content[:limit]
     except httpx.ResponseNotRead:
         pass
-    data = bytearray()
     try:
-        for chunk in response.iter_bytes():
-            data.extend(chunk)
-            if len(data) >= limit:
-                break
-    except httpx.HTTPError:
-        pass  # an error body that breaks off still tells us the status
+        response.read()
+    except (httpx.HTTPError, httpx.StreamError):
+        return b""  # an error body that breaks off still leaves us the status
     finally:
         response.close()
-    return bytes(data[:limit])
+    return response.content[:limit]
 
 
 def content_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    value: str = response.headers.get("content-type", "")
+    return value.split(";", 1)[0].strip().lower()
 
 
 def is_json_type(media_type: str) -> bool:

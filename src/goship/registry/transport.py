@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from urllib.parse import urlsplit
 
 import certifi
 import httpx
@@ -34,6 +33,7 @@ from goship.registry.failures import (
     auth_error,
     error_for_status,
     is_certificate_error,
+    is_tls_protocol_error,
     looks_like_html,
     network_error,
     not_a_registry,
@@ -45,6 +45,7 @@ from goship.registry.urls import display_url, resolve_location
 log = logging.getLogger(__name__)
 
 BodyFactory = Callable[[], Iterable[bytes]]
+Built = tuple[httpx.Request, Callable[[], None]]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
@@ -106,6 +107,7 @@ class Transport:
         self._client = _client(options, False if self._insecure else self._verified)
         self._other_client: httpx.Client | None = None
         self._lock = threading.Lock()
+        self._client_lock = threading.Lock()
         self._token_lock = threading.Lock()
         self._base_url: str | None = None
         self._challenge: Challenge | None = None
@@ -175,13 +177,8 @@ class Transport:
             sent_headers = dict(request_headers)
             if authorization:
                 sent_headers["Authorization"] = authorization
-            return self._send(
-                lambda: self._build(method, absolute, sent_headers, content, body),
-                what=what,
-                retry=may_retry,
-                stream=stream,
-                body_factory=body,
-            )
+            build = self._builder(method, absolute, sent_headers, content, body)
+            return self._send(build, what=what, retry=may_retry, stream=stream)
 
         authorization, token = self._authorization(wanted, fresh=False, what=what)
         response = send(authorization)
@@ -227,22 +224,16 @@ class Transport:
         self, scheme: str, what: str, *, retry: bool, probe: bool = False
     ) -> httpx.Response:
         url = f"{scheme}://{self.host}/v2/"
+        if not probe:
+            return self._send(self._builder("GET", url, {}), what=what, retry=retry)
         timeout = httpx.Timeout(
-            self.options.timeout,
-            connect=min(self.options.timeout, PROBE_CONNECT_TIMEOUT) if probe else None,
-        ) if probe else None
-
-        def build() -> httpx.Request:
-            if timeout is None:
-                return self._client.build_request("GET", url)
-            return self._client.build_request("GET", url, timeout=timeout)
-
-        if probe:
-            try:
-                return self._client.send(build())
-            except httpx.HTTPError as exc:
-                raise _ProbeFailed(exc) from exc
-        return self._send(build, what=what, retry=retry, stream=False, body_factory=None)
+            self.options.timeout, connect=min(self.options.timeout, PROBE_CONNECT_TIMEOUT)
+        )
+        request, _ = self._builder("GET", url, {}, timeout=timeout)()
+        try:
+            return self._client.send(request)
+        except httpx.HTTPError as exc:
+            raise _ProbeFailed(exc) from exc
 
     def _adopt_ping(self, response: httpx.Response, scheme: str, what: str) -> None:
         if looks_like_html(response):
@@ -297,16 +288,7 @@ class Transport:
                 return f"Bearer {token.value}", token
             log.debug("fetching a token for %s with scopes %s", self.host, " ".join(scopes))
             token = fetch_token(
-                lambda request: self._send(
-                    lambda: self._for_url(str(request.url)).build_request(
-                        request.method, request.url, headers=request.headers,
-                        content=request.content,
-                    ),
-                    what=f"{what}: getting a token from {display_url(str(request.url))}",
-                    retry=True,
-                    stream=False,
-                    body_factory=None,
-                ),
+                self._send_token_request,
                 challenge,
                 scopes,
                 credentials,
@@ -315,6 +297,11 @@ class Transport:
             )
             self._tokens.add(token)
         return f"Bearer {token.value}", token
+
+    def _send_token_request(self, request: httpx.Request) -> httpx.Response:
+        build = self._builder(request.method, request.url, request.headers, request.content)
+        what = f"getting a token for {self.host} from {display_url(str(request.url))}"
+        return self._send(build, what=what, retry=True)
 
     def _after_unauthorized(
         self,
@@ -361,40 +348,53 @@ class Transport:
 
     # -- sending ------------------------------------------------------------------------
 
-    def _for_url(self, url: str) -> httpx.Client:
-        if not self._insecure or urlsplit(url).netloc.lower() == self.host.lower():
+    def _for_url(self, url: str | httpx.URL) -> httpx.Client:
+        if not self._insecure or httpx.URL(str(url)).netloc.decode().lower() == self.host.lower():
             return self._client
-        with self._lock:
+        with self._client_lock:
             if self._other_client is None:
                 self._other_client = _client(self.options, self._verified)
             return self._other_client
 
-    def _build(
+    def _builder(
         self,
         method: str,
-        url: str,
-        headers: Mapping[str, str],
-        content: bytes | None,
-        body: BodyFactory | None,
-    ) -> httpx.Request:
-        data: bytes | Iterable[bytes] | None = content if body is None else body()
-        return self._for_url(url).build_request(method, url, headers=headers, content=data)
+        url: str | httpx.URL,
+        headers: Mapping[str, str] | httpx.Headers,
+        content: bytes | None = None,
+        body: BodyFactory | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> Callable[[], Built]:
+        """A function building a fresh request per attempt (re-opening a streamed body)."""
+
+        def build() -> Built:
+            stream = body() if body is not None else None
+            data = content if stream is None else stream
+            client = self._for_url(url)
+            if timeout is None:
+                request = client.build_request(method, url, headers=headers, content=data)
+            else:
+                request = client.build_request(
+                    method, url, headers=headers, content=data, timeout=timeout
+                )
+            return request, _closer(stream)
+
+        return build
 
     def _send(
         self,
-        build: Callable[[], httpx.Request],
+        build: Callable[[], Built],
         *,
         what: str,
         retry: bool,
-        stream: bool,
-        body_factory: BodyFactory | None,
+        stream: bool = False,
     ) -> httpx.Response:
         attempts = 1 + max(self.options.retries, 0) if retry else 1
         for attempt in range(attempts):
-            request = build()
+            request, cleanup = build()
             last = attempt + 1 >= attempts
             try:
-                response = self._for_url(str(request.url)).send(request, stream=stream)
+                response = self._for_url(request.url).send(request, stream=stream)
             except httpx.HTTPError as exc:
                 if last or not _retryable(exc):
                     raise network_error(exc, self.host, what, self.options.timeout) from exc
@@ -403,14 +403,16 @@ class Transport:
                 time.sleep(delay)
                 continue
             finally:
-                _close_body(request)
+                cleanup()
             if response.status_code in RETRY_STATUSES and not last:
-                delay = _retry_after(response)
-                delay = self._backoff(attempt) if delay is None else delay
+                asked = _retry_after(response)
+                delay = self._backoff(attempt) if asked is None else asked
                 if delay > MAX_RETRY_AFTER:
                     return response  # waiting that long is the user's call, not ours
-                log.debug("%s: %s answered %d; retrying in %.2fs",
-                          what, display_url(str(request.url)), response.status_code, delay)
+                log.debug(
+                    "%s: %s answered %d; retrying in %.2fs",
+                    what, display_url(str(request.url)), response.status_code, delay,
+                )
                 response.close()
                 time.sleep(delay)
                 continue
@@ -428,31 +430,23 @@ class Transport:
         what: str,
         stream: bool,
     ) -> httpx.Response:
-        origin = urlsplit(str(response.request.url)).netloc.lower()
+        origin = response.request.url.netloc
+        authorization = response.request.headers.get("authorization")
         for _hop in range(MAX_REDIRECTS):
             if response.status_code not in REDIRECT_STATUSES:
                 return response
             location = resolve_location(
                 str(response.request.url), response.headers.get("location"), what
             )
+            status = response.status_code
             response.close()
-            target = urlsplit(location).netloc.lower()
             sent = dict(headers)
-            if target == origin:
-                # Same registry: keep the authorization the first request carried.
-                auth = response.request.headers.get("authorization")
-                if auth:
-                    sent["Authorization"] = auth
             # Storage backends (S3 and the like) get no registry credentials.
-            next_method = "GET" if response.status_code == 303 and method != "HEAD" else method
+            if authorization and httpx.URL(location).netloc == origin:
+                sent["Authorization"] = authorization
+            next_method = "GET" if status == 303 and method != "HEAD" else method
             response = self._send(
-                lambda url=location, m=next_method, h=sent: self._for_url(url).build_request(
-                    m, url, headers=h
-                ),
-                what=what,
-                retry=True,
-                stream=stream,
-                body_factory=None,
+                self._builder(next_method, location, sent), what=what, retry=True, stream=stream
             )
         if response.status_code in REDIRECT_STATUSES:
             response.close()
@@ -470,33 +464,20 @@ class _ProbeFailed(Exception):
 
 
 def _retryable(exc: httpx.HTTPError) -> bool:
-    if is_certificate_error(exc):
+    """Transient failures; TLS problems do not heal by retrying."""
+    if is_certificate_error(exc) or is_tls_protocol_error(exc):
         return False
-    return (isinstance(
-        exc,
-        (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError,
-         httpx.TimeoutException),
-    ) and not isinstance(exc, httpx.ConnectError)) or (
-        isinstance(exc, httpx.ConnectError) and not _is_tls_failure(exc)
-    )
+    return isinstance(exc, (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError))
 
 
-def _is_tls_failure(exc: httpx.HTTPError) -> bool:
-    from goship.registry.failures import is_tls_protocol_error
-
-    return is_tls_protocol_error(exc)
+def _no_cleanup() -> None:
+    pass
 
 
-def _close_body(request: httpx.Request) -> None:
-    stream = request.stream
-    close = getattr(stream, "close", None)
-    # httpx wraps iterables; reach the generator we were given so its file is closed.
-    inner = getattr(stream, "_stream", None)
-    inner_close = getattr(inner, "close", None)
-    if callable(inner_close):
-        inner_close()
-    elif callable(close) and not isinstance(stream, httpx.ByteStream):
-        close()
+def _closer(body: Iterable[bytes] | None) -> Callable[[], None]:
+    """Close a body generator after its attempt, so the file behind it is closed."""
+    close = getattr(body, "close", None)
+    return close if callable(close) else _no_cleanup
 
 
 def _retry_after(response: httpx.Response) -> float | None:
