@@ -123,3 +123,31 @@ class Goship:
 @pytest.fixture
 def goship(base_env: dict[str, str]) -> Iterator[Goship]:
     yield Goship(dict(base_env))
+
+
+@pytest.fixture(scope="session")
+def html_server() -> Iterator[str]:
+    """A web server on 127.0.0.1 that is not a registry: every path answers an HTML page."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _page(self) -> None:
+            body = b"<html><body><h1>Welcome to nginx!</h1></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = _page
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()

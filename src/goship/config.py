@@ -221,9 +221,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = getattr(exc, "lineno", None) or (found.group(1) if found else None)
         location = f"{path}:{line}" if line else str(path)
-        message = str(exc).split(" (at line")[0]
+        message = str(exc).split(" (at ")[0]
         raise ConfigError(f"{location}: malformed TOML: {message}",
                           "fix the syntax; see docs/configuration.md") from exc
     _check_table(data, _TOP, path=path, text=text, table=None, allowed_tables=("build", "images"))

@@ -24,16 +24,19 @@ if TYPE_CHECKING:
 
 def registry_client(config: Config) -> RegistryClient:
     from goship.registry.client import RegistryClient
-    from goship.registry.keychain import DockerConfigKeychain, MultiKeychain, StaticKeychain
+    from goship.registry.keychain import DockerConfigKeychain, Keychain, MultiKeychain, StaticKeychain
     from goship.registry.options import RegistryOptions
 
     env = config.env
-    keychains = []
-    if config.registry_username and config.registry_password:
-        keychains.append(StaticKeychain(config.registry_username, config.registry_password))
+    keychains: list[Keychain] = []
+    if config.registry_username and config.registry_password and config.repository:
+        # Explicit credentials go only to the registry pushed to, never to a base's registry.
+        host = Reference.parse(config.repository, default_tag="").api_host
+        keychains.append(StaticKeychain.from_username_password(
+            config.registry_username, config.registry_password, (host,)))
     keychains.append(DockerConfigKeychain.from_environment(env, Path(env.get("HOME", str(Path.home())))))
     options = RegistryOptions(insecure=config.insecure_registries, ca_file=config.ca_file)
-    return RegistryClient(options, MultiKeychain(keychains))
+    return RegistryClient(options, MultiKeychain(*keychains))
 
 
 def _tags(args: argparse.Namespace, config: Config) -> list[str]:

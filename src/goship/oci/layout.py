@@ -51,6 +51,7 @@ REF_NAME = "org.opencontainers.image.ref.name"
 BASE_NAME = "org.opencontainers.image.base.name"
 BASE_DIGEST = "org.opencontainers.image.base.digest"
 TEMP_PREFIX = ".tmp-"
+MAX_MANIFEST_SIZE = 4 << 20
 
 # The grammar the image spec gives for org.opencontainers.image.ref.name.
 _REF_COMPONENT = r"[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*"
@@ -383,20 +384,24 @@ def _select(
             if item.digest == digest:
                 return item
         path = blob_path(directory, digest)
-        if path.is_file():
+        # A manifest is small (registries refuse those over 4 MiB); a layer is not a manifest.
+        if path.is_file() and path.stat().st_size <= MAX_MANIFEST_SIZE:
             raw = path.read_bytes()
             return Descriptor(media_type_of(raw), digest, len(raw))
         raise ImageError(f"OCI layout {directory} holds no manifest {digest}",
-                         "list the layout's entries with `goship inspect`")
-    if not wanted and len(entries) == 1:
-        return entries[0][1]
+                         "give the digest of an image manifest or index in the layout")
+    names = sorted({name for name, _ in entries if name})
+    if not wanted:
+        if len(entries) == 1:
+            return entries[0][1]
+        raise ImageError(f"OCI layout {directory} holds {len(entries)} entries; name one",
+                         f"names in this layout: {', '.join(names) or 'none'}")
     candidates = [item for name, item in entries if name == wanted]
     if len(candidates) > 1 and platform is not None:
         narrowed = [c for c in candidates if c.platform is None or c.platform.matches(platform)]
         candidates = narrowed or candidates
     if len(candidates) == 1:
         return candidates[0]
-    names = sorted({name for name, _ in entries if name})
     if not candidates:
         raise ImageError(
             f"OCI layout {directory} has no image named '{wanted}'",
@@ -468,6 +473,10 @@ class LayoutBlobs:
     def read_bytes(self, descriptor: Descriptor) -> bytes:
         path = blob_path(self.directory, descriptor.digest)
         try:
+            if path.stat().st_size != descriptor.size:
+                raise ImageError(f"blob {path} has {path.stat().st_size} bytes, "
+                                 f"not the {descriptor.size} its descriptor gives",
+                                 "the layout is corrupt; write it again")
             raw = path.read_bytes()
         except OSError as exc:
             raise ImageError(f"cannot read blob {descriptor.digest.short()} of OCI layout "

@@ -110,7 +110,7 @@ def write_tarball(path: Path, images: Sequence[tuple[Image, list[str]]]) -> None
     """
     if not images:
         raise UsageError(f"no images to write into {path}", "give at least one image")
-    tagged = [(image, [repo_tag(tag) for tag in tags]) for image, tags in images]
+    tagged = [(image, list(dict.fromkeys(repo_tag(tag) for tag in tags))) for image, tags in images]
     members = _plan(tagged)
     if path.is_dir():
         raise OutputError(f"cannot write tarball {path}: it is a directory",
@@ -351,6 +351,9 @@ class TarArchive:
     # BlobSource
     def read_bytes(self, descriptor: Descriptor) -> bytes:
         name = _blob_name(descriptor.digest)
+        if self._member(name).size != descriptor.size:
+            raise ImageError(f"{self.path}:{name} does not have the size its descriptor gives",
+                             "the tarball is corrupt; write it again")
         return verify_bytes(self.member_bytes(name), descriptor, f"{self.path}:{name}")
 
     def layer(self, descriptor: Descriptor, diff_id: Digest) -> Layer:

@@ -85,8 +85,8 @@ def parse_challenges(header_values: Iterable[str]) -> list[Challenge]:
             if index >= len(text):
                 break
             word, after = _token(text, index)
-            if not word:  # a stray '=' or quote: step over it
-                index += 1
+            if not word:  # a stray '=' or quoted string: step over it
+                index = _quoted(text, index + 1)[1] if text[index] == '"' else index + 1
                 continue
             probe = _skip(text, after, " \t")
             if probe < len(text) and text[probe] == "=":

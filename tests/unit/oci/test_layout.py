@@ -5,6 +5,9 @@ import io
 import json
 import os
 import re
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -249,16 +252,48 @@ def test_existing_layout_with_extra_files_is_accepted(tmp_path: Path, image: Ima
     assert [name for name, _ in read_layout(layout)] == ["api:v1", "api:v2"]
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
-def test_permission_denied_is_an_output_error(tmp_path: Path, image: Image) -> None:
+PERMISSION_CHILD = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from conftest import build_image
+from goship.errors import OutputError
+from goship.oci.layout import write_layout
+target = Path(sys.argv[1])
+try:
+    write_layout(target / "layout", build_image(target.parent / "cache"), "api:latest")
+except OutputError as error:
+    print(error.message)
+    print(error.hint)
+    sys.exit(0)
+sys.exit("no OutputError")
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_permission_denied_is_an_output_error(tmp_path: Path) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
+    command = [sys.executable, "-c", PERMISSION_CHILD, str(locked), str(Path(__file__).parent)]
+    if os.geteuid() == 0:
+        # root writes anywhere; drop the capability that lets it, as an unprivileged user lacks it
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv to drop CAP_DAC_OVERRIDE")
+        command = [setpriv, "--inh-caps=-all",
+                   "--bounding-set=-dac_override,-dac_read_search", "--", *command]
+    src = str(Path(__file__).parents[3] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
     try:
-        with pytest.raises(OutputError, match="Permission denied"):
-            write_layout(locked / "layout", image, "api:latest")
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
     finally:
         locked.chmod(0o700)
+    assert done.returncode == 0, done.stderr
+    message, hint = done.stdout.splitlines()
+    assert "Permission denied" in message and str(locked / "layout") in message
+    assert hint.startswith("check that you may write to")
+    assert "Traceback" not in done.stderr
 
 
 def test_invalid_ref_name(tmp_path: Path, image: Image) -> None:

@@ -7,7 +7,7 @@ import io
 import json
 import tarfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pytest
 
@@ -38,7 +38,7 @@ def members(path: Path) -> dict[str, tarfile.TarInfo]:
         return {info.name: info for info in tar.getmembers()}
 
 
-def member_json(path: Path, name: str) -> object:
+def member_json(path: Path, name: str) -> Any:
     with tarfile.open(path) as tar:
         handle = tar.extractfile(name)
         assert handle is not None
@@ -90,7 +90,7 @@ def test_docker_and_oci_views_share_each_blob(tmp_path: Path) -> None:
         (str(arm.digest), {REF_NAME: "team/api:arm64",
                            "io.containerd.image.name": "docker.io/team/api:arm64"}),
     ]
-    for name in docker[0]["Layers"]:  # type: ignore[index]
+    for name in docker[0]["Layers"]:
         assert name in names
     expected = {f"blobs/sha256/{d.hex}" for d in (amd.digest, arm.digest)}
     expected |= {f"blobs/sha256/{i.config_descriptor.digest.hex}" for i in (amd, arm)}

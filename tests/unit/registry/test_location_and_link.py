@@ -23,7 +23,7 @@ def test_absolute_location_on_another_host_is_kept() -> None:
 
 
 def test_missing_location_is_a_registry_error_naming_the_operation() -> None:
-    with pytest.raises(RegistryError, match="pushing blob: .*without a Location"):
+    with pytest.raises(RegistryError, match=r"pushing blob: .*without a Location"):
         resolve_location(POST_URL, None, "pushing blob")
 
 
