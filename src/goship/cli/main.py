@@ -29,9 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug output and tracebacks")
     parser.add_argument("-C", "--directory", default=None,
                         help="run as if started in this directory (the Go module root)")
+    # -v works before or after the command; SUPPRESS keeps an absent one from resetting it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="debug output and tracebacks")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    build = commands.add_parser("build", help="build images from Go main packages",
+    build = commands.add_parser("build", parents=[common], help="build images from Go main packages",
                                 description="Compile Go main packages and write their images to "
                                             "an OCI layout (default .goship/oci), a tarball, or a registry.")
     build.add_argument("packages", nargs="*", help="main packages to build (default: goship.toml images)")
@@ -55,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     build.add_argument("--quiet", "-q", action="store_true", help="print only the results")
 
-    init = commands.add_parser("init", help="write a commented goship.toml for this module")
+    init = commands.add_parser("init", parents=[common], help="write a commented goship.toml for this module")
     init.add_argument("--force", action="store_true", help="overwrite an existing goship.toml")
     init.add_argument("--stdout", action="store_true", help="print instead of writing the file")
     return parser

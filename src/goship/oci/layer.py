@@ -140,7 +140,14 @@ class _LayerSink(io.RawIOBase):
 
 
 def _sorted(entries: Sequence[TarEntry]) -> list[TarEntry]:
-    return sorted(entries, key=lambda entry: entry.path.split("/"))
+    """Top-level directories first (Windows layers start with Files/ and Hives/), then every
+    entry by its path components, so parents always come before their children."""
+
+    def key(entry: TarEntry) -> tuple[int, list[str]]:
+        parts = entry.path.split("/")
+        return (0 if entry.kind == "dir" and len(parts) == 1 else 1, parts)
+
+    return sorted(entries, key=key)
 
 
 def _tarinfo(entry: TarEntry, mtime: int) -> tarfile.TarInfo:

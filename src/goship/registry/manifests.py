@@ -222,6 +222,11 @@ def delete_manifest(transport: Transport, ref: Reference) -> None:
         return
     if response.status_code == 404 and not looks_like_html(response):
         raise _not_found(ref, response)
+    if ref.digest is None and response.status_code in (400, 405):
+        raise RegistryError(
+            f"{what}: {transport.host} cannot delete by tag ({describe(response)})",
+            "delete by digest: resolve the tag to its digest first (head_manifest)",
+        )
     if response.status_code == 405 or "UNSUPPORTED" in error_codes(response):
         raise RegistryError(
             f"{what}: {transport.host} does not allow deleting manifests ({describe(response)})",

@@ -173,9 +173,13 @@ class Transport:
         may_retry = retry if retry is not None else method in IDEMPOTENT_METHODS
         request_headers = dict(headers or {})
 
+        # Credentials go only to the registry itself, never to another host a Location
+        # points at (upload or storage services).
+        own_host = httpx.URL(absolute).netloc.decode().lower() == self.host.lower()
+
         def send(authorization: str | None) -> httpx.Response:
             sent_headers = dict(request_headers)
-            if authorization:
+            if authorization and own_host:
                 sent_headers["Authorization"] = authorization
             build = self._builder(method, absolute, sent_headers, content, body)
             return self._send(build, what=what, retry=may_retry, stream=stream)

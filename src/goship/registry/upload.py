@@ -36,7 +36,7 @@ def _report(on_progress: Progress | None, sent: int) -> None:
 
 
 def _stream(
-    opener: Opener, digest: Digest, size: int, on_progress: Progress | None
+    opener: Opener, digest: Digest, size: int, on_progress: Progress | None, what: str
 ) -> Iterator[bytes]:
     """The blob's bytes from a freshly opened stream, checked against the declared size."""
     sent = 0
@@ -45,14 +45,14 @@ def _stream(
             sent += len(piece)
             if sent > size:
                 raise ImageError(
-                    f"blob {digest.short()} holds more than the {size} bytes declared",
+                    f"{what}: the blob holds more than the {size} bytes declared",
                     "the blob changed since it was hashed; rebuild the image",
                 )
             _report(on_progress, sent)
             yield piece
     if sent != size:
         raise ImageError(
-            f"blob {digest.short()} holds {sent} bytes, not the {size} declared",
+            f"{what}: the blob holds {sent} bytes, not the {size} declared",
             "the blob changed since it was hashed; rebuild the image",
         )
 
@@ -110,7 +110,7 @@ def upload_blob(
         what=what,
         scopes=scopes,
         headers={"Content-Type": OCTET_STREAM, "Content-Length": str(size)},
-        body=lambda: _stream(opener, digest, size, on_progress),
+        body=lambda: _stream(opener, digest, size, on_progress, what),
     )
     if response.status_code == 413:
         # Too big for one request here: start again in chunks.
@@ -154,7 +154,7 @@ def _upload_chunked(
                 break
             if offset + len(chunk) > size:
                 raise ImageError(
-                    f"blob {digest.short()} holds more than the {size} bytes declared",
+                    f"{what}: the blob holds more than the {size} bytes declared",
                     "the blob changed since it was hashed; rebuild the image",
                 )
             response = transport.request(
@@ -187,7 +187,7 @@ def _upload_chunked(
             )
     if offset != size:
         raise ImageError(
-            f"blob {digest.short()} holds {offset} bytes, not the {size} declared",
+            f"{what}: the blob holds {offset} bytes, not the {size} declared",
             "the blob changed since it was hashed; rebuild the image",
         )
     response = transport.request(

@@ -8,6 +8,8 @@ import traceback
 from pathlib import Path
 
 import pytest
+from tests.fixtures.registry import RunningRegistry
+from tests.fixtures.samples import push_sample_image, unique_repository
 
 from goship.errors import AuthError, ExitCode
 from goship.oci.digest import Digest
@@ -18,8 +20,6 @@ from goship.registry import (
     DockerConfigKeychain,
     StaticKeychain,
 )
-from tests.fixtures.registry import RunningRegistry
-from tests.fixtures.samples import push_sample_image, unique_repository
 
 pytestmark = pytest.mark.integration
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from tests.fixtures.registry import RunningRegistry
+from tests.fixtures.samples import push_sample_image, unique_repository
 
 from goship.errors import ImageError
 from goship.oci import mediatypes
 from goship.oci.digest import Digest
 from goship.oci.reference import Reference
-from tests.fixtures.registry import RunningRegistry
-from tests.fixtures.samples import push_sample_image, unique_repository
 
 pytestmark = pytest.mark.integration
 
