@@ -277,7 +277,7 @@ class Source:
 
     def __init__(self, module: Path) -> None:
         self.path = module / MAIN_GO
-        self.original = self.path.read_text()
+        self.original = (EXAMPLE / MAIN_GO).read_text()
         if CHANGED_LITERAL not in self.original:
             raise SystemExit(f"{self.path} no longer contains {CHANGED_LITERAL}; update the bench")
         self.changes = 0
@@ -851,7 +851,7 @@ def render(results: dict[str, Any]) -> str:
             f"{fmt_size(row['go_rss'])} | {fmt_size(row['binary'])} | {fmt_size(row['image'])} | "
             f"{fmt_size(row['uploaded'])} |")
     add("")
-    add("goship peak RSS is the goship process itself (getrusage RUSAGE_SELF, sampled at exit); the "
+    add("goship peak RSS is the goship process itself (getrusage RUSAGE_SELF: its peak over its whole life); the "
         "other column is the largest child process (RUSAGE_CHILDREN: go build, the linker, git).")
     add("")
 

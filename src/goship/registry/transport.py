@@ -39,7 +39,7 @@ from goship.registry.failures import (
     not_a_registry,
     read_limited,
 )
-from goship.registry.options import RegistryOptions
+from goship.registry.options import RegistryOptions, split_host_port
 from goship.registry.urls import display_url, resolve_location
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ class Transport:
 
         # Credentials go only to the registry itself, never to another host a Location
         # points at (upload or storage services).
-        own_host = httpx.URL(absolute).netloc.decode().lower() == self.host.lower()
+        own_host = self._is_own(httpx.URL(absolute))
 
         def send(authorization: str | None) -> httpx.Response:
             sent_headers = dict(request_headers)
@@ -352,8 +352,14 @@ class Transport:
 
     # -- sending ------------------------------------------------------------------------
 
+    def _is_own(self, url: httpx.URL) -> bool:
+        """Whether ``url`` points at this transport's registry host (port-aware)."""
+        name, port = split_host_port(self.host)
+        default = 443 if url.scheme == "https" else 80
+        return url.host.lower() == name.lower() and (url.port or default) == (port or default)
+
     def _for_url(self, url: str | httpx.URL) -> httpx.Client:
-        if not self._insecure or httpx.URL(str(url)).netloc.decode().lower() == self.host.lower():
+        if not self._insecure or self._is_own(httpx.URL(str(url))):
             return self._client
         with self._client_lock:
             if self._other_client is None:

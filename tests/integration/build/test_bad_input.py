@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import Goship, Result
 
 pytestmark = pytest.mark.integration
@@ -123,7 +122,7 @@ def test_registry_that_answers_html(goship: Goship, example: Path, html_server: 
     assert_clean_failure(result, REGISTRY, html_server)
 
 
-def test_registry_that_refuses_credentials(goship: Goship, example: Path, registry_tls, tmp_path: Path) -> None:
+def test_registry_that_refuses_credentials(goship: Goship, example: Path, registry_tls) -> None:
     result = goship("build", "--push", f"{registry_tls.host}/team/hello", "--ca-file",
                     str(registry_tls.ca_file), cwd=example,
                     env={"GOSHIP_REGISTRY_USERNAME": registry_tls.username,

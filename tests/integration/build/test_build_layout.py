@@ -15,7 +15,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import Goship, copy_example, git
 
 pytestmark = pytest.mark.integration
@@ -49,7 +48,7 @@ def skopeo_inspect(target: str, *extra: str) -> dict:
 def test_build_writes_layout_with_labels_user_and_entrypoint(goship: Goship, example: Path) -> None:
     result = goship("build", cwd=example)
     assert result.code == 0, result.output
-    name, platform, digest, size, unit = result.stdout.split()
+    name, platform, digest, _size, unit = result.stdout.split()
     assert (name, platform) == ("hello", "linux/amd64")
     assert digest.startswith("sha256:") and unit in ("MB", "kB")
 
@@ -190,7 +189,8 @@ def test_umoci_unpacked_image_runs_as_nonroot_and_answers_http(
     assert (rootfs / "app" / "hello").is_file()
     port = _free_port()
     server = subprocess.Popen(
-        [shutil.which("chroot") or "/usr/sbin/chroot", "--userspec=65532:65532", str(rootfs), "/app/hello", "-addr", f"127.0.0.1:{port}"],
+        [shutil.which("chroot") or "/usr/sbin/chroot", "--userspec=65532:65532", str(rootfs),
+         "/app/hello", "-addr", f"127.0.0.1:{port}"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={"PATH": "/usr/bin:/bin"},
     )
     try:

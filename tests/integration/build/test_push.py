@@ -10,6 +10,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from tests.conftest import Goship
 
 from goship.oci.compress import Compression
 from goship.oci.image import Image
@@ -18,7 +19,6 @@ from goship.oci.layer import TarEntry, write_layer
 from goship.oci.layout import write_layout
 from goship.oci.platform import Platform
 from goship.oci.windows import windows_entries
-from tests.conftest import Goship
 
 pytestmark = pytest.mark.integration
 
