@@ -1,4 +1,4 @@
-"""One registry host's HTTP transport: scheme discovery, auth, retries, error mapping.
+"""One registry host's HTTP transport: scheme discovery, auth, error mapping.
 
 Written by hand on httpx because the Python OCI client libraries available to us fail
 the token-scope upgrade a push needs: when a push mounts a blob from another repository
@@ -7,25 +7,21 @@ the token must be re-fetched naming ``repository:target:pull,push`` and
 and the token fetched again. Here every request states the scopes it needs and the token
 cache (see :mod:`goship.registry.auth`) hands out a token asked for all of them.
 
-A Transport wraps one ``httpx.Client`` (HTTP/1.1, pooled connections) and is safe to use
-from several threads at once, as parallel blob uploads do.
+A Transport wraps one ``httpx.Client`` (HTTP/1.1, pooled connections; see
+:mod:`goship.registry.sender` for retries and redirects) and is safe to use from several
+threads at once, as parallel blob uploads do.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
-import random
-import ssl
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 
-import certifi
 import httpx
 
-from goship.errors import AuthError, ConfigError, RegistryError
+from goship.errors import AuthError, RegistryError
 from goship.registry.auth import Token, TokenCache, basic_authorization, fetch_token
 from goship.registry.challenge import Challenge, merge_scopes, parse_challenges, preferred_challenge
 from goship.registry.credentials import Credentials, Keychain
@@ -33,58 +29,21 @@ from goship.registry.failures import (
     auth_error,
     error_for_status,
     is_certificate_error,
-    is_tls_protocol_error,
     looks_like_html,
     network_error,
     not_a_registry,
     read_limited,
 )
-from goship.registry.options import RegistryOptions, split_host_port
-from goship.registry.urls import display_url, resolve_location
+from goship.registry.options import RegistryOptions
+from goship.registry.sender import BodyFactory, Sender
+from goship.registry.urls import display_url
 
 log = logging.getLogger(__name__)
 
-BodyFactory = Callable[[], Iterable[bytes]]
-Built = tuple[httpx.Request, Callable[[], None]]
-
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-MAX_REDIRECTS = 5
-MAX_RETRY_AFTER = 60.0
 # How long an HTTPS probe of a host that may speak plain HTTP waits for the handshake: a
 # plain-HTTP server may never answer a TLS ClientHello.
 PROBE_CONNECT_TIMEOUT = 5.0
-
-_jitter = random.Random()  # noqa: S311 - jitter, not cryptography
-
-
-def ssl_context(options: RegistryOptions) -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=certifi.where())
-    if options.ca_file is not None:
-        try:
-            context.load_verify_locations(cafile=str(options.ca_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigError(
-                f"cannot use the CA file {options.ca_file}: {exc}",
-                "pass a PEM file holding the certificate(s) of the CA that signed the "
-                "registry's certificate",
-            ) from exc
-    return context
-
-
-def _client(options: RegistryOptions, verify: ssl.SSLContext | bool) -> httpx.Client:
-    return httpx.Client(
-        verify=verify,
-        http1=True,
-        http2=False,
-        timeout=httpx.Timeout(options.timeout),
-        trust_env=False,  # the library never reads the environment; proxy comes in options
-        proxy=options.proxy,
-        headers={"User-Agent": options.user_agent},
-        follow_redirects=False,
-        limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-    )
 
 
 class Transport:
@@ -100,14 +59,8 @@ class Transport:
         self.options = options
         self._registry = registry or host
         self._keychain = keychain
-        self._verified = ssl_context(options)
-        # Hosts listed as insecure skip verification, but only towards that host: token
-        # realms and storage redirects elsewhere are still verified.
-        self._insecure = options.is_insecure(host)
-        self._client = _client(options, False if self._insecure else self._verified)
-        self._other_client: httpx.Client | None = None
+        self._http = Sender(host, options)
         self._lock = threading.Lock()
-        self._client_lock = threading.Lock()
         self._token_lock = threading.Lock()
         self._base_url: str | None = None
         self._challenge: Challenge | None = None
@@ -119,9 +72,7 @@ class Transport:
         return f"Transport(host={self.host!r}, base_url={self._base_url!r})"
 
     def close(self) -> None:
-        self._client.close()
-        if self._other_client is not None:
-            self._other_client.close()
+        self._http.close()
 
     def __enter__(self) -> Transport:
         return self
@@ -175,14 +126,14 @@ class Transport:
 
         # Credentials go only to the registry itself, never to another host a Location
         # points at (upload or storage services).
-        own_host = self._is_own(httpx.URL(absolute))
+        own_host = self._http.is_own(httpx.URL(absolute))
 
         def send(authorization: str | None) -> httpx.Response:
             sent_headers = dict(request_headers)
             if authorization and own_host:
                 sent_headers["Authorization"] = authorization
-            build = self._builder(method, absolute, sent_headers, content, body)
-            return self._send(build, what=what, retry=may_retry, stream=stream)
+            build = self._http.builder(method, absolute, sent_headers, content, body)
+            return self._http.send(build, what=what, retry=may_retry, stream=stream)
 
         authorization, token = self._authorization(wanted, fresh=False, what=what)
         response = send(authorization)
@@ -195,7 +146,7 @@ class Transport:
             if response.status_code == 401:
                 raise self._unauthorized(response, what)
         if follow_redirects:
-            response = self._follow(response, method, request_headers, what, stream)
+            response = self._http.follow(response, method, request_headers, what, stream)
         return response
 
     # -- ping and scheme ----------------------------------------------------------------
@@ -229,13 +180,13 @@ class Transport:
     ) -> httpx.Response:
         url = f"{scheme}://{self.host}/v2/"
         if not probe:
-            return self._send(self._builder("GET", url, {}), what=what, retry=retry)
+            return self._http.send(self._http.builder("GET", url, {}), what=what, retry=retry)
         timeout = httpx.Timeout(
             self.options.timeout, connect=min(self.options.timeout, PROBE_CONNECT_TIMEOUT)
         )
-        request, _ = self._builder("GET", url, {}, timeout=timeout)()
+        request, _ = self._http.builder("GET", url, {}, timeout=timeout)()
         try:
-            return self._client.send(request)
+            return self._http.client_for(url).send(request)
         except httpx.HTTPError as exc:
             raise _ProbeFailed(exc) from exc
 
@@ -303,9 +254,9 @@ class Transport:
         return f"Bearer {token.value}", token
 
     def _send_token_request(self, request: httpx.Request) -> httpx.Response:
-        build = self._builder(request.method, request.url, request.headers, request.content)
+        build = self._http.builder(request.method, request.url, request.headers, request.content)
         what = f"getting a token for {self.host} from {display_url(str(request.url))}"
-        return self._send(build, what=what, retry=True)
+        return self._http.send(build, what=what, retry=True)
 
     def _after_unauthorized(
         self,
@@ -350,154 +301,8 @@ class Transport:
             username = "<identity token>"
         return auth_error(response, what, self.host, username, denied)
 
-    # -- sending ------------------------------------------------------------------------
-
-    def _is_own(self, url: httpx.URL) -> bool:
-        """Whether ``url`` points at this transport's registry host (port-aware)."""
-        name, port = split_host_port(self.host)
-        default = 443 if url.scheme == "https" else 80
-        return url.host.lower() == name.lower() and (url.port or default) == (port or default)
-
-    def _for_url(self, url: str | httpx.URL) -> httpx.Client:
-        if not self._insecure or self._is_own(httpx.URL(str(url))):
-            return self._client
-        with self._client_lock:
-            if self._other_client is None:
-                self._other_client = _client(self.options, self._verified)
-            return self._other_client
-
-    def _builder(
-        self,
-        method: str,
-        url: str | httpx.URL,
-        headers: Mapping[str, str] | httpx.Headers,
-        content: bytes | None = None,
-        body: BodyFactory | None = None,
-        timeout: httpx.Timeout | None = None,
-    ) -> Callable[[], Built]:
-        """A function building a fresh request per attempt (re-opening a streamed body)."""
-
-        def build() -> Built:
-            stream = body() if body is not None else None
-            data = content if stream is None else stream
-            client = self._for_url(url)
-            if timeout is None:
-                request = client.build_request(method, url, headers=headers, content=data)
-            else:
-                request = client.build_request(
-                    method, url, headers=headers, content=data, timeout=timeout
-                )
-            return request, _closer(stream)
-
-        return build
-
-    def _send(
-        self,
-        build: Callable[[], Built],
-        *,
-        what: str,
-        retry: bool,
-        stream: bool = False,
-    ) -> httpx.Response:
-        attempts = 1 + max(self.options.retries, 0) if retry else 1
-        for attempt in range(attempts):
-            request, cleanup = build()
-            last = attempt + 1 >= attempts
-            try:
-                response = self._for_url(request.url).send(request, stream=stream)
-            except httpx.HTTPError as exc:
-                if last or not _retryable(exc):
-                    raise network_error(exc, self.host, what, self.options.timeout) from exc
-                delay = self._backoff(attempt)
-                log.debug("%s: %s; retrying in %.2fs", what, type(exc).__name__, delay)
-                time.sleep(delay)
-                continue
-            finally:
-                cleanup()
-            if response.status_code in RETRY_STATUSES and not last:
-                asked = _retry_after(response)
-                delay = self._backoff(attempt) if asked is None else asked
-                if delay > MAX_RETRY_AFTER:
-                    return response  # waiting that long is the user's call, not ours
-                log.debug(
-                    "%s: %s answered %d; retrying in %.2fs",
-                    what, display_url(str(request.url)), response.status_code, delay,
-                )
-                response.close()
-                time.sleep(delay)
-                continue
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _backoff(self, attempt: int) -> float:
-        return float(self.options.backoff * (2**attempt) * _jitter.uniform(0.5, 1.5))
-
-    def _follow(
-        self,
-        response: httpx.Response,
-        method: str,
-        headers: Mapping[str, str],
-        what: str,
-        stream: bool,
-    ) -> httpx.Response:
-        origin = response.request.url.netloc
-        authorization = response.request.headers.get("authorization")
-        for _hop in range(MAX_REDIRECTS):
-            if response.status_code not in REDIRECT_STATUSES:
-                return response
-            location = resolve_location(
-                str(response.request.url), response.headers.get("location"), what
-            )
-            status = response.status_code
-            response.close()
-            sent = dict(headers)
-            # Storage backends (S3 and the like) get no registry credentials.
-            if authorization and httpx.URL(location).netloc == origin:
-                sent["Authorization"] = authorization
-            next_method = "GET" if status == 303 and method != "HEAD" else method
-            response = self._send(
-                self._builder(next_method, location, sent), what=what, retry=True, stream=stream
-            )
-        if response.status_code in REDIRECT_STATUSES:
-            response.close()
-            raise RegistryError(
-                f"{what}: {self.host} redirected more than {MAX_REDIRECTS} times",
-                "the registry or its storage is misconfigured; ask its operator",
-            )
-        return response
-
 
 class _ProbeFailed(Exception):
     def __init__(self, error: httpx.HTTPError) -> None:
         super().__init__(str(error))
         self.error = error
-
-
-def _retryable(exc: httpx.HTTPError) -> bool:
-    """Transient failures; TLS problems do not heal by retrying."""
-    if is_certificate_error(exc) or is_tls_protocol_error(exc):
-        return False
-    return isinstance(exc, (httpx.NetworkError, httpx.TimeoutException, httpx.RemoteProtocolError))
-
-
-def _no_cleanup() -> None:
-    pass
-
-
-def _closer(body: Iterable[bytes] | None) -> Callable[[], None]:
-    """Close a body generator after its attempt, so the file behind it is closed."""
-    close = getattr(body, "close", None)
-    return close if callable(close) else _no_cleanup
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
