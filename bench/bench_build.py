@@ -99,7 +99,7 @@ class Tools:
     env: dict[str, str]
 
     @classmethod
-    def find(cls) -> Tools:
+    def find(cls, bytecode_cache: Path | None) -> Tools:
         missing = [name for name in ("buildah", "skopeo", "docker-registry", "git") if not shutil.which(name)]
         if missing:
             raise SystemExit(f"bench needs {', '.join(missing)} on PATH (Debian packages)")
@@ -119,6 +119,11 @@ class Tools:
             "LC_ALL": "C.UTF-8",
         })
         env.pop("GOFLAGS", None)
+        if bytecode_cache:
+            # An installed goship has its .pyc files; a dev shell with PYTHONDONTWRITEBYTECODE=1
+            # would recompile every module on every run. Cache them in the bench's temp dir.
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(bytecode_cache)
         return cls(go, goship, Path(sys.executable), "buildah", "skopeo", "docker-registry", env)
 
     def versions(self) -> dict[str, str]:
@@ -727,10 +732,11 @@ def render_profile(title: str, profile: dict[str, Any]) -> list[str]:
     http = records["http"]
     http_seconds = sum(seconds for _, seconds in http)
     subprocess_seconds = sum(sum(values) for values in subprocesses.values())
-    startup = profile["wall"] - records["in_process"] + records["probe_imports"]
+    startup = profile["wall"] - records["in_process"]
+    imports = records["probe_imports"] + records["goship_imports"]
     add(f"- wall time: {profile['wall']:.3f} s, of which:")
     add(f"  - Python interpreter start-up and exit: {startup:.3f} s")
-    add(f"  - importing goship and its dependencies (httpx, ...): {records['goship_imports']:.3f} s")
+    add(f"  - importing goship and its dependencies (httpx, ...): {imports:.3f} s")
     for name, values in sorted(subprocesses.items(), key=lambda item: -sum(item[1])):
         add(f"  - subprocess `{name}`: {len(values)} call(s), {sum(values):.3f} s")
     add(f"  - HTTP requests to the registry: {len(http)}, {http_seconds:.3f} s "
@@ -851,8 +857,8 @@ def render(results: dict[str, Any]) -> str:
             f"{fmt_size(row['go_rss'])} | {fmt_size(row['binary'])} | {fmt_size(row['image'])} | "
             f"{fmt_size(row['uploaded'])} |")
     add("")
-    add("goship peak RSS is the goship process itself (getrusage RUSAGE_SELF: its peak over its whole life); the "
-        "other column is the largest child process (RUSAGE_CHILDREN: go build, the linker, git).")
+    add("goship peak RSS is the goship process itself (getrusage RUSAGE_SELF: its peak over its whole "
+        "life); the other column is the largest child process (RUSAGE_CHILDREN: go build, the linker, git).")
     add("")
 
     compression = results["compression"]
@@ -926,17 +932,19 @@ def main() -> int:
     parser.add_argument("--big-mb", type=int, default=100, help="size of the large binary's payload")
     parser.add_argument("--output", type=Path, default=REPO_ROOT / "bench" / "results" / "latest.md")
     parser.add_argument("--json-output", type=Path, default=None, help="also write raw results as JSON")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="run goship with the environment's PYTHONDONTWRITEBYTECODE as it is")
     parser.add_argument("--keep", action="store_true", help="keep the temp directory")
     parser.add_argument("--layout-only", action="store_true",
                         help="do not push with goship (when its registry client is unavailable)")
     args = parser.parse_args()
     repeat = args.repeat or (2 if args.quick else 5)
 
-    tools = Tools.find()
     work = Path(tempfile.mkdtemp(prefix="goship-bench-"))
     log(f"working in {work}")
     registry: Registry | None = None
     try:
+        tools = Tools.find(None if args.no_bytecode_cache else work / "pycache")
         registry = Registry(work / "registry", tools.registry)
         module = make_module(work / "hello")
         contestants = Contestants(tools, module, work, registry, push=True)
@@ -947,6 +955,7 @@ def main() -> int:
         results: dict[str, Any] = {
             "machine": machine(), "versions": tools.versions(), "repeat": repeat,
             "push": contestants.push, "push_error": push_error, "big_mb": args.big_mb,
+            "bytecode_cache": not args.no_bytecode_cache,
         }
         results["scenarios"] = run_scenarios(contestants, repeat)
         results["binaries_identical"] = (digest_of(contestants.goship_binary)
@@ -974,6 +983,8 @@ def main() -> int:
                f"{results['machine']['memory']} RAM, Linux {results['machine']['kernel']}"]
     header += ["- versions: " + "; ".join(v if v.lower().startswith(k.replace("_", "-")) else f"{k} {v}"
                                           for k, v in results["versions"].items())]
+    header += ["- Python bytecode: " + ("cached (.pyc written once, as an installed goship has them)"
+                                        if results["bytecode_cache"] else "as the environment says")]
     report = "\n".join(header) + "\n\n" + render(results)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)

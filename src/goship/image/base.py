@@ -147,7 +147,7 @@ def _choose(index: Index, platform: Platform, reference: Reference) -> Descripto
         candidates = exact or candidates
     if platform.os_version:
         candidates = [d for d in candidates if d.platform is not None
-                      and d.platform.os_version.startswith(platform.os_version)] or candidates
+                      and d.platform.os_version.startswith(platform.os_version)]
     if not candidates:
         have = ", ".join(sorted({str(d.platform) for d in index.manifests if d.platform})) or "none"
         raise ImageError(f"base image {reference} has no {platform} image (it has: {have})",

@@ -136,3 +136,11 @@ def test_registry_with_untrusted_certificate(goship: Goship, example: Path, regi
                     env={"GOSHIP_REGISTRY_USERNAME": registry_tls.username,
                          "GOSHIP_REGISTRY_PASSWORD": registry_tls.password})
     assert_clean_failure(result, REGISTRY, "certificate")
+
+
+def test_registry_that_denies_the_push(goship: Goship, example: Path, registry_token) -> None:
+    result = goship("build", "--push", f"{registry_token.host}/team/hello", cwd=example,
+                    env={"GOSHIP_REGISTRY_USERNAME": registry_token.reader_username,
+                         "GOSHIP_REGISTRY_PASSWORD": registry_token.reader_password})
+    assert_clean_failure(result, AUTH, registry_token.host)
+    assert registry_token.reader_password not in result.output
