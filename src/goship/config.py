@@ -89,6 +89,8 @@ class Config:
     ca_file: Path | None = None
     registry_username: str | None = None
     registry_password: str | None = None
+    proxy: str | None = None
+    no_proxy: tuple[str, ...] = ()
     cache_dir: Path = Path()
     home: Path = Path()
     jobs: int = 1
@@ -398,6 +400,9 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
         ca_file=ca_file,
         registry_username=env.get("GOSHIP_REGISTRY_USERNAME"),
         registry_password=env.get("GOSHIP_REGISTRY_PASSWORD"),
+        proxy=env.get("HTTPS_PROXY") or env.get("https_proxy") or None,
+        no_proxy=tuple(item for item in (env.get("NO_PROXY") or env.get("no_proxy") or "").split(",")
+                       if item.strip()),
         cache_dir=_cache(env),
         home=_home(env),
         jobs=int(jobs),

@@ -35,7 +35,8 @@ def registry_client(config: Config) -> RegistryClient:
         keychains.append(StaticKeychain.from_username_password(
             config.registry_username, config.registry_password, (host,)))
     keychains.append(DockerConfigKeychain.from_environment(env, Path(env.get("HOME", str(Path.home())))))
-    options = RegistryOptions(insecure=config.insecure_registries, ca_file=config.ca_file)
+    options = RegistryOptions(insecure=config.insecure_registries, ca_file=config.ca_file,
+                              proxy=config.proxy, no_proxy=config.no_proxy)
     return RegistryClient(options, MultiKeychain(*keychains))
 
 

@@ -45,7 +45,9 @@ def blob_exists(
 class BlobReader(io.RawIOBase):
     """The bytes of a blob as they arrive; at the end they must hash to the digest."""
 
-    def __init__(self, response: httpx.Response, digest: Digest, what: str, host: str) -> None:
+    def __init__(
+        self, response: httpx.Response, digest: Digest, what: str, host: str, timeout: float
+    ) -> None:
         super().__init__()
         self._response = response
         self._chunks = response.iter_bytes(READ_CHUNK)
@@ -54,7 +56,7 @@ class BlobReader(io.RawIOBase):
         self._buffer = memoryview(b"")
         self._what = what
         self._host = host
-        self._timeout = 0.0
+        self._timeout = timeout
         self.size = 0
         self.verified = False
 
@@ -115,8 +117,7 @@ def open_blob(transport: Transport, ref: Reference, digest: Digest) -> Iterator[
             )
         if response.status_code != 200 or looks_like_html(response):
             raise error_for_status(response, what, transport.host)
-        reader = BlobReader(response, digest, what, transport.host)
-        reader._timeout = transport.options.timeout
+        reader = BlobReader(response, digest, what, transport.host, transport.options.timeout)
         with reader:
             yield reader
     finally:

@@ -10,14 +10,13 @@ the token-scope upgrade on push (a blob mount needs one token naming both the ta
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from types import TracebackType
+from typing import BinaryIO, cast
 
 from goship.oci.digest import Digest
 from goship.oci.reference import Reference
 from goship.registry import blobs, manifests, tags, upload
-from goship.registry.blobs import BlobReader
 from goship.registry.credentials import Keychain
 from goship.registry.options import RegistryOptions
 from goship.registry.transport import Transport
@@ -84,15 +83,14 @@ class RegistryClient:
     def blob_exists(self, ref: Reference, digest: Digest) -> bool:
         return blobs.blob_exists(self.transport(ref), ref, digest)
 
-    def open_blob(self, ref: Reference, digest: Digest) -> AbstractContextManager[BlobReader]:
+    def open_blob(self, ref: Reference, digest: Digest) -> AbstractContextManager[BinaryIO]:
         """A context manager yielding a reader of the blob; reading it to the end checks
-        the bytes against ``digest`` (RegistryError on mismatch)."""
-        return self._open_blob(ref, digest)
+        the bytes against ``digest`` (RegistryError on mismatch).
 
-    @contextmanager
-    def _open_blob(self, ref: Reference, digest: Digest) -> Iterator[BlobReader]:
-        with blobs.open_blob(self.transport(ref), ref, digest) as reader:
-            yield reader
+        The reader is a ``BlobReader`` (a raw binary stream); it is typed as BinaryIO so
+        layers fetched from a registry and layers read from disk share one interface.
+        """
+        return cast("AbstractContextManager[BinaryIO]", blobs.open_blob(self.transport(ref), ref, digest))
 
     def upload_blob(
         self,

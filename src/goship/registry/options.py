@@ -36,6 +36,21 @@ class RegistryOptions:
     # An HTTP(S) proxy URL for every registry request. The environment (HTTPS_PROXY) is
     # not consulted by the library: the caller passes what it resolved.
     proxy: str | None = None
+    # Hosts reached without the proxy (NO_PROXY entries: names, .suffixes, or "*").
+    no_proxy: tuple[str, ...] = ()
+
+    def proxy_for(self, host: str) -> str | None:
+        """The proxy for requests to ``host``: none for loopback or NO_PROXY hosts."""
+        if self.proxy is None or is_loopback(host):
+            return None
+        name = split_host_port(host)[0].lower()
+        for entry in (item.strip().lower() for item in self.no_proxy):
+            if entry == "*":
+                return None
+            bare = entry.lstrip("*").lstrip(".")
+            if bare and (name == bare or name.endswith("." + bare) or entry == host.lower()):
+                return None
+        return self.proxy
 
     def is_insecure(self, host: str) -> bool:
         """Whether ``host`` (``name`` or ``name:port``) is listed in ``insecure``."""

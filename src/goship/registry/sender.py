@@ -49,14 +49,14 @@ def ssl_context(options: RegistryOptions) -> ssl.SSLContext:
     return context
 
 
-def _client(options: RegistryOptions, verify: ssl.SSLContext | bool) -> httpx.Client:
+def _client(options: RegistryOptions, verify: ssl.SSLContext | bool, host: str) -> httpx.Client:
     return httpx.Client(
         verify=verify,
         http1=True,
         http2=False,
         timeout=httpx.Timeout(options.timeout),
         trust_env=False,  # the library never reads the environment; proxy comes in options
-        proxy=options.proxy,
+        proxy=options.proxy_for(host),
         headers={"User-Agent": options.user_agent},
         follow_redirects=False,
         limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
@@ -73,7 +73,7 @@ class Sender:
         # Hosts listed as insecure skip verification, but only towards that host: token
         # realms and storage redirects elsewhere are still verified.
         self._insecure = options.is_insecure(host)
-        self._client = _client(options, False if self._insecure else self._verified)
+        self._client = _client(options, False if self._insecure else self._verified, host)
         self._other_client: httpx.Client | None = None
         self._client_lock = threading.Lock()
 
@@ -93,7 +93,8 @@ class Sender:
             return self._client
         with self._client_lock:
             if self._other_client is None:
-                self._other_client = _client(self.options, self._verified)
+                # Token realms and storage redirects: no host to judge, so NO_PROXY by ours.
+                self._other_client = _client(self.options, self._verified, self.host)
             return self._other_client
 
     def builder(

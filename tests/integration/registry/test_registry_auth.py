@@ -159,3 +159,37 @@ def test_token_is_reused_for_requests_it_covers(registry_token: RunningRegistry,
     push_sample_image(client, ref)  # HEAD, POST, PUT for two blobs, then the manifest
     client.get_manifest(ref)  # a pull,push token covers pull
     assert len(server.recorded()) == 1
+
+
+def test_mount_token_is_upgraded_before_the_request_not_after_a_401(registry_factory,
+                                                                    make_client) -> None:
+    registry = registry_factory("token", access_log=True)
+    client = make_client(registry)
+    source = Reference.parse(f"{registry.host}/{unique_repository('source')}:v1")
+    target = Reference.parse(f"{registry.host}/{unique_repository('target')}:v1")
+    pushed = push_sample_image(client, source)
+
+    assert client.upload_blob(target, pushed.layer_digest, len(pushed.layer),
+                              lambda: pytest.fail("must not be read"),
+                              mount_from=source) == "mounted"
+
+    mount_lines = [line for line in registry.log_file.read_text().splitlines()
+                   if f"POST /v2/{target.repository}/blobs/uploads/?mount=" in line]
+    assert mount_lines, "the registry's access log should show the mount request"
+    assert all('" 201 ' in line for line in mount_lines), mount_lines  # no 401 first
+
+
+def test_a_401_is_answered_with_the_challenge_scope_merged(registry_token: RunningRegistry,
+                                                          make_client) -> None:
+    ref = Reference.parse(f"{registry_token.host}/{unique_repository()}:v1")
+    push_sample_image(make_client(registry_token), ref)
+    server = registry_token.token_server
+    assert server is not None
+    server.clear()
+    # A fresh client asks for no scope at all: the registry's 401 names the scope it
+    # needs and the client fetches a token for it, once.
+    client = make_client(registry_token)
+    response = client.transport(ref).request("GET", f"/v2/{ref.repository}/tags/list",
+                                             what="listing tags")
+    assert response.status_code == 200
+    assert [r.scopes for r in server.recorded()] == [(), (f"repository:{ref.repository}:pull",)]
