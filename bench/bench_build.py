@@ -761,8 +761,14 @@ def render_profile(title: str, profile: dict[str, Any]) -> list[str]:
     add(f"  - importing goship and its dependencies (httpx, ...): {imports:.3f} s")
     for name, values in sorted(subprocesses.items(), key=lambda item: -sum(item[1])):
         add(f"  - subprocess `{name}`: {len(values)} call(s), {sum(values):.3f} s")
+    kinds: dict[str, int] = {}
+    for name, _ in http:
+        name = re.sub(r"sha256:[0-9a-f]{64}", "<digest>", name)
+        name = re.sub(r"/uploads/[0-9a-f-]{36}", "/uploads/<id>", name)
+        name = re.sub(r" /v2/.+/(manifests|blobs)/", r" \1/", name)
+        kinds[name] = kinds.get(name, 0) + 1
     add(f"  - HTTP requests to the registry: {len(http)}, {http_seconds:.3f} s "
-        f"({', '.join(name for name, _ in http)})")
+        f"({', '.join(f'{count}x {name}' for name, count in kinds.items())})")
     add(f"  - goship's own Python work in main() (config, hashing, tar + gzip, JSON, ...): "
         f"{records['main'] - subprocess_seconds - http_seconds - records['lazy_imports']:.3f} s")
     add("")

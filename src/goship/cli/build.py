@@ -55,23 +55,23 @@ def _tags(args: argparse.Namespace, config: Config) -> list[str]:
     return tags
 
 
-def _publishers(config: Config, built: list[BuiltImage], tags: list[str],
+def _publishers(config: Config, tags: list[str],
                 client_factory: Callable[[], RegistryClient]) -> list[Publisher]:
     from goship.publish.layout import LayoutPublisher
 
     publishers: list[Publisher] = []
-    names = {item.spec.name: [f"{item.spec.name}:{tag}" for tag in tags] for item in built}
+    specs = config.images
+    names = {spec.name: [f"{spec.name}:{tag}" for tag in tags] for spec in specs}
     if config.repository:
         from goship.publish.registry import RegistryPublisher, repository_for
 
         targets = {}
-        for item in built:
-            target = item.spec.repository or config.repository
-            count = 1 if item.spec.repository else len(built)
-            targets[item.spec.name] = repository_for(target, item.spec.name, count)
-            names[item.spec.name] = [f"{targets[item.spec.name].name}:{tag}" for tag in tags]
-        publishers.append(RegistryPublisher(client_factory(), targets,
-                                            {item.spec.name: tags for item in built}))
+        for spec in specs:
+            target = spec.repository or config.repository
+            targets[spec.name] = repository_for(target, spec.name, 1 if spec.repository else len(specs))
+            names[spec.name] = [f"{targets[spec.name].name}:{tag}" for tag in tags]
+        registry = RegistryPublisher(client_factory(), targets, {spec.name: tags for spec in specs})
+        publishers.append(registry)
     if config.oci_layout or not (config.repository or config.tarball):
         publishers.append(LayoutPublisher(config.oci_layout or config.module_dir / DEFAULT_LAYOUT, tags))
     if config.tarball:
@@ -113,9 +113,16 @@ def run_build(args: argparse.Namespace) -> int:
             clients.append(registry_client(config))
         return clients[0]
 
+    publishers: list[Publisher] = []
+
+    def prepare() -> None:
+        """Runs while Go compiles: load the publishers and open the registry connection."""
+        publishers.extend(_publishers(config, tags, client))
+        for publisher in publishers:
+            publisher.prepare()
+
     try:
-        built = build_images(config, registry=client, reporter=reporter)
-        publishers = _publishers(config, built, tags, client)
+        built = build_images(config, registry=client, reporter=reporter, prepare=prepare)
         published: list[Published] = []
         for publisher in publishers:
             published.extend(publisher.publish(built, reporter))

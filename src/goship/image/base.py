@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -26,6 +25,7 @@ from goship.oci.layer import RemoteLayer, TarEntry, write_layer
 from goship.oci.manifest import Descriptor, Index, Manifest
 from goship.oci.platform import Platform
 from goship.oci.reference import Reference
+from goship.timestamps import rfc3339
 
 NONROOT_UID = 65532
 STATIC_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -44,10 +44,6 @@ class RegistryReader(Protocol):
     def get_manifest(self, ref: Reference) -> tuple[bytes, str, Digest]: ...
 
     def open_blob(self, ref: Reference, digest: Digest) -> AbstractContextManager[BinaryIO]: ...
-
-
-def rfc3339(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _directories(paths: list[str]) -> list[str]:

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from goship.errors import ConfigError
 from goship.gobuild.build import Binary
-from goship.image.base import NONROOT_UID, rfc3339
+from goship.image.base import NONROOT_UID
 from goship.image.cache import LayerCache
 from goship.oci.compress import Compression
 from goship.oci.image import Image
 from goship.oci.layer import FileLayer, TarEntry, write_layer
 from goship.oci.windows import windows_entries
+from goship.timestamps import rfc3339
 
 APP_DIR = "app"
 DATA_DIR = "app/data"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from goship.config import STATIC_BASE, Config, ImageSpec
 from goship.errors import BuildError, GoshipError
@@ -14,13 +15,17 @@ from goship.gobuild.build import Binary, BuildRequest, check_module, check_packa
 from goship.gobuild.ldflags import DEFAULT_LDFLAGS, render
 from goship.gobuild.toolchain import GoToolchain, find_toolchain
 from goship.gobuild.vcs import SourceFacts, read_source_facts
-from goship.image.base import RegistryReader, resolve_base, rfc3339, static_base
-from goship.image.builder import ImageFacts, assemble
-from goship.image.cache import LayerCache
-from goship.oci.image import Artifact, Image, ImageIndex
 from goship.oci.platform import Platform
-from goship.oci.reference import Reference
 from goship.progress import Reporter
+from goship.timestamps import rfc3339
+
+if TYPE_CHECKING:
+    from goship.image.base import RegistryReader
+    from goship.image.cache import LayerCache
+    from goship.oci.image import Artifact, Image
+
+# The image, registry and layer modules are imported inside build_images, after Go has
+# been started: their import time then overlaps the compilation instead of preceding it.
 
 
 @dataclass(frozen=True)
@@ -32,9 +37,9 @@ class BuiltImage:
 
     @property
     def platforms(self) -> tuple[Platform, ...]:
-        if isinstance(self.artifact, ImageIndex):
-            return self.artifact.platforms
-        return (self.artifact.platform,)
+        from goship.oci.image import images_of
+
+        return tuple(image.platform for image in images_of(self.artifact))
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,9 @@ class _BaseResolver:
         self._bases: dict[tuple[str, Platform], Image] = {}
 
     def base_for(self, platform: Platform) -> Image:
+        from goship.image.base import resolve_base, static_base
+        from goship.oci.reference import Reference
+
         name = self._config.windows_base if platform.is_windows else self._config.base
         with self._lock:
             if (name, platform) in self._bases:
@@ -127,16 +135,19 @@ def build_images(
     registry: Callable[[], RegistryReader],
     reporter: Reporter,
     plan: BuildPlan | None = None,
+    prepare: Callable[[], None] | None = None,
 ) -> list[BuiltImage]:
-    """Compile and assemble every configured image for every configured platform."""
+    """Compile and assemble every configured image for every configured platform.
+
+    Go starts first. While it compiles, this thread loads the image modules, runs
+    ``prepare`` (the CLI warms the registry connection there) and resolves the bases, so
+    little of that time adds to the build.
+    """
     plan = plan or plan_build(config)
-    cache = LayerCache(config.cache_dir)
-    bases = _BaseResolver(config, cache, registry)
     output_dir = prepare_work_directory(config.module_dir) / "build"
-    base_env = config.env
     jobs = [(spec, platform) for spec in config.images for platform in config.platforms]
 
-    def one(job: tuple[ImageSpec, Platform]) -> tuple[Image, Binary]:
+    def compile_job(job: tuple[ImageSpec, Platform]) -> Binary:
         spec, platform = job
         reporter.step(f"compiling {spec.package} for {platform}")
         binary = compile_package(
@@ -152,38 +163,59 @@ def build_images(
             toolchain=plan.toolchain,
             module_dir=config.module_dir,
             output_dir=output_dir / spec.name,
-            base_env=base_env,
+            base_env=config.env,
         )
         reporter.debug(f"{spec.name} {platform}: {binary.size} bytes, {binary.digest}")
-        base = bases.base_for(platform)
-        facts = ImageFacts(
-            title=spec.name,
-            version=plan.version,
-            revision=plan.source.commit,
-            created_epoch=plan.epoch,
-            source_url=config.source_url or plan.source.remote_url,
-            maintainer=config.maintainer,
-            labels=config.labels + spec.labels,
-        )
-        data_dir = (config.module_dir / spec.data_dir) if spec.data_dir else None
-        image = assemble(base, binary, facts=facts, cache=cache, compression=config.compression,
-                         env=dict(spec.env), args=spec.args, ports=spec.ports, data_dir=data_dir)
-        return image, binary
+        return binary
 
-    if len(jobs) == 1:
-        results = [one(jobs[0])]
-    else:
-        with ThreadPoolExecutor(max_workers=config.jobs) as pool:
-            futures = [pool.submit(one, job) for job in jobs]
-            results = []
-            failure: GoshipError | None = None
-            for future in futures:
-                try:
-                    results.append(future.result())
-                except GoshipError as exc:
-                    failure = failure or exc
-            if failure is not None:
-                raise failure
+    with ThreadPoolExecutor(max_workers=config.jobs) as pool:
+        compiled = [pool.submit(compile_job, job) for job in jobs]
+        try:
+            from goship.image.builder import ImageFacts, assemble
+            from goship.image.cache import LayerCache
+
+            cache = LayerCache(config.cache_dir)
+            bases = _BaseResolver(config, cache, registry)
+            if prepare is not None:
+                prepare()
+            for platform in config.platforms:
+                bases.base_for(platform)
+        except BaseException:
+            for future in compiled:
+                future.cancel()
+            raise
+
+        def assemble_job(index: int) -> tuple[Image, Binary]:
+            spec, platform = jobs[index]
+            binary = compiled[index].result()
+            facts = ImageFacts(
+                title=spec.name,
+                version=plan.version,
+                revision=plan.source.commit,
+                created_epoch=plan.epoch,
+                source_url=config.source_url or plan.source.remote_url,
+                maintainer=config.maintainer,
+                labels=config.labels + spec.labels,
+            )
+            data_dir = (config.module_dir / spec.data_dir) if spec.data_dir else None
+            image = assemble(bases.base_for(platform), binary, facts=facts, cache=cache,
+                             compression=config.compression, env=dict(spec.env), args=spec.args,
+                             ports=spec.ports, data_dir=data_dir)
+            return image, binary
+
+        # Compiles were queued first, so an assemble job only waits on a compile that runs.
+        assembled = [pool.submit(assemble_job, index) for index in range(len(jobs))]
+        results: list[tuple[Image, Binary]] = []
+        failure: GoshipError | None = None
+        for outcome in assembled:
+            try:
+                results.append(outcome.result())
+            except GoshipError as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    from goship.oci.image import ImageIndex
 
     built: list[BuiltImage] = []
     for spec in config.images:

@@ -21,6 +21,9 @@ class Published:
 
 
 class Publisher(Protocol):
+    def prepare(self) -> None:
+        """Get ready (connect, authenticate) before the images exist; may do nothing."""
+
     def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]: ...
 
 
@@ -31,6 +34,10 @@ class MultiPublisher:
         if not publishers:
             raise ValueError("MultiPublisher needs at least one publisher")
         self._publishers = tuple(publishers)
+
+    def prepare(self) -> None:
+        for publisher in self._publishers:
+            publisher.prepare()
 
     def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]:
         results: list[Published] = []

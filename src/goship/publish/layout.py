@@ -16,6 +16,9 @@ class LayoutPublisher:
         self._directory = directory
         self._tags = tuple(tags) or ("latest",)
 
+    def prepare(self) -> None:
+        pass
+
     def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]:
         results = []
         for item in built:

@@ -191,6 +191,11 @@ class RegistryPublisher:
         self._parallel = parallel
         self.stats = PushStats()
 
+    def prepare(self) -> None:
+        """Connect and authenticate for every target (a token with push scope) ahead of time."""
+        for name, target in self._targets.items():
+            self._client.head_manifest(target.with_tag(self._tags[name][0]))
+
     def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]:
         results = []
         for item in built:

@@ -28,6 +28,9 @@ class TarballPublisher:
         self._names = names          # image name -> docker names ("repo:tag")
         self._prefer = prefer
 
+    def prepare(self) -> None:
+        pass
+
     def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]:
         chosen = [(_pick(item, self._prefer), self._names[item.spec.name]) for item in built]
         for (image, _), item in zip(chosen, built, strict=True):
