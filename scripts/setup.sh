@@ -32,3 +32,5 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
   touch "$stamp"
 fi
+# Byte-compile goship even where PYTHONDONTWRITEBYTECODE is set: start-up time counts.
+.venv/bin/python -m compileall -q src/goship >/dev/null
