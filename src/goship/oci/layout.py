@@ -10,37 +10,37 @@ The image model re-serialises configs and manifests canonically as OCI media typ
 goship wrote loads back with the same digests; a layout written by another tool (Docker media
 types, non-canonical JSON) loads with equal content but may get different digests.
 
-The lock helper is written here because no maintained library covers both ``fcntl`` and
-``msvcrt`` in a few lines, and the layout is the only place goship needs a file lock.
+Rebuilding images from the blobs is shared with the tarball reader and lives in
+``blobstore``; the lock and the atomic replace live in ``filelock``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import hashlib
 import io
 import json
-import os
 import re
-import sys
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any
 
 from goship.errors import ImageError, OutputError
 from goship.oci import mediatypes
+from goship.oci.blobstore import (
+    ForeignLayer,
+    Opener,
+    artifact_from_blobs,
+    copy_verified,
+    select_platform,
+    verify_bytes,
+)
 from goship.oci.canonical import canonical_json
-from goship.oci.digest import CHUNK, Digest
+from goship.oci.digest import Digest
+from goship.oci.filelock import TEMP_PREFIX, atomic_file, exclusive_lock, write_atomic
 from goship.oci.image import Artifact, Image, ImageIndex, images_of
-from goship.oci.imageconfig import ImageConfig
 from goship.oci.layer import FileLayer, Layer
-from goship.oci.manifest import Descriptor, Index, Manifest, media_type_of
+from goship.oci.manifest import Descriptor, Index, media_type_of
 from goship.oci.platform import Platform
-from goship.oci.reference import Reference
 
 LAYOUT_FILE = "oci-layout"
 INDEX_FILE = "index.json"
@@ -48,9 +48,6 @@ BLOBS_DIR = "blobs"
 LAYOUT_VERSION = "1.0.0"
 LOCK_FILE = ".goship.lock"
 REF_NAME = "org.opencontainers.image.ref.name"
-BASE_NAME = "org.opencontainers.image.base.name"
-BASE_DIGEST = "org.opencontainers.image.base.digest"
-TEMP_PREFIX = ".tmp-"
 MAX_MANIFEST_SIZE = 4 << 20
 
 # The grammar the image spec gives for org.opencontainers.image.ref.name.
@@ -58,30 +55,10 @@ _REF_COMPONENT = r"[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*"
 _REF_NAME = re.compile(rf"^{_REF_COMPONENT}(?:/{_REF_COMPONENT})*$")
 
 BlobCallback = Callable[[Descriptor, bool], None]
-Opener = Callable[[], AbstractContextManager[BinaryIO]]
 
 
 def is_valid_ref_name(name: str) -> bool:
     return bool(_REF_NAME.match(name))
-
-
-@dataclass(frozen=True)
-class ForeignLayer:
-    """A non-distributable layer (a Windows base layer) that a layout or tarball omits.
-
-    Its bytes live at the descriptor's URLs; a runtime fetches them there.
-    """
-
-    descriptor: Descriptor
-    diff_id: Digest
-    origin: Reference | None = None
-
-    def open(self) -> AbstractContextManager[BinaryIO]:
-        urls = ", ".join(self.descriptor.urls) or "no URL"
-        raise ImageError(
-            f"layer {self.descriptor.digest.short()} is foreign and not stored locally ({urls})",
-            "foreign (non-distributable) layers are pulled by the runtime from their URLs",
-        )
 
 
 # ---------------------------------------------------------------------------------- writing
@@ -106,13 +83,13 @@ def write_layout(
         )
     entry = artifact.descriptor().with_annotations({REF_NAME: ref_name})
     try:
-        with _exclusive_lock(_prepare_directory(directory)):
+        with exclusive_lock(_prepare_directory(directory)):
             _ensure_layout_file(directory)
         for descriptor, opener in _blobs_of(artifact):
             written = _store_blob(directory / BLOBS_DIR, descriptor, opener)
             if on_blob is not None:
                 on_blob(descriptor, written)
-        with _exclusive_lock(directory / LOCK_FILE):
+        with exclusive_lock(directory / LOCK_FILE):
             _update_index(directory, entry, ref_name)
     except OSError as exc:
         raise _output_error(directory, exc) from exc
@@ -157,7 +134,7 @@ def _ensure_layout_file(directory: Path) -> None:
             )
         return
     _refuse_other_content(directory)
-    _write_atomic(path, canonical_json({"imageLayoutVersion": LAYOUT_VERSION}))
+    write_atomic(path, canonical_json({"imageLayoutVersion": LAYOUT_VERSION}))
 
 
 def _blobs_of(artifact: Artifact) -> Iterator[tuple[Descriptor, Opener]]:
@@ -198,59 +175,9 @@ def _store_blob(blobs: Path, descriptor: Descriptor, opener: Opener) -> bool:
     if final.is_file() and final.stat().st_size == descriptor.size:
         return False
     folder.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            copy_verified(opener, descriptor, out.write)
-            out.flush()
-            os.fsync(out.fileno())
-        temp.chmod(0o644)
-        temp.replace(final)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
+    with atomic_file(final, TEMP_PREFIX) as out:
+        copy_verified(opener, descriptor, out.write)
     return True
-
-
-def copy_verified(opener: Opener, descriptor: Descriptor, sink: Callable[[bytes], Any]) -> None:
-    """Stream a blob to ``sink``, raising ImageError when its bytes do not match the descriptor.
-
-    Errors while reading the source are the source's fault (ImageError); errors raised by the
-    sink propagate unchanged so that the caller can name its destination.
-    """
-    what = f"blob {descriptor.digest.short()}"
-    try:
-        hasher = hashlib.new(descriptor.digest.algorithm)
-    except ValueError as exc:
-        raise ImageError(f"{what}: unsupported digest algorithm", "use sha256 digests") from exc
-    size = 0
-    with contextlib.ExitStack() as stack:
-        try:
-            source = stack.enter_context(opener())
-        except OSError as exc:
-            raise ImageError(f"cannot open {what}: {exc}", "the layer's source is gone") from exc
-        while size <= descriptor.size:
-            try:
-                chunk = source.read(CHUNK)
-            except OSError as exc:
-                raise ImageError(f"cannot read {what}: {exc}",
-                                 "the layer's source is gone") from exc
-            if not chunk:
-                break
-            hasher.update(chunk)
-            size += len(chunk)
-            if size <= descriptor.size:
-                sink(chunk)
-    if size != descriptor.size or hasher.hexdigest() != descriptor.digest.hex:
-        got = f"more than {descriptor.size} bytes" if size > descriptor.size else (
-            f"{size} bytes with digest sha256:{hasher.hexdigest()}")
-        raise ImageError(
-            f"{what} does not match its descriptor: expected {descriptor.size} bytes with "
-            f"digest {descriptor.digest}, read {got}",
-            "a cached layer was changed or truncated; clear the cache and build again",
-        )
 
 
 def _update_index(directory: Path, entry: Descriptor, ref_name: str) -> None:
@@ -276,53 +203,7 @@ def _update_index(directory: Path, entry: Descriptor, ref_name: str) -> None:
     data.update(schemaVersion=2, mediaType=mediatypes.OCI_INDEX, manifests=kept)
     raw = canonical_json(data)
     if raw != old_raw:
-        _write_atomic(path, raw)
-
-
-def _write_atomic(path: Path, raw: bytes) -> None:
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(raw)
-            out.flush()
-            os.fsync(out.fileno())
-        temp.chmod(0o644)
-        temp.replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
-
-
-@contextlib.contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path`` (created if needed) across processes."""
-    with path.open("a+b") as handle:
-        if sys.platform == "win32":
-            import msvcrt
-            import time
-
-            handle.seek(0)
-            while True:
-                try:
-                    msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
-                    break
-                except OSError:  # LK_LOCK gives up after ten seconds; keep waiting
-                    time.sleep(0.1)
-            try:
-                yield
-            finally:
-                handle.seek(0)
-                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        write_atomic(path, raw)
 
 
 def _output_error(directory: Path, exc: OSError) -> OutputError:
@@ -340,16 +221,6 @@ def _output_error(directory: Path, exc: OSError) -> OutputError:
 
 
 # ---------------------------------------------------------------------------------- reading
-
-
-class BlobSource(Protocol):
-    """Where the blobs of a stored image come from: a layout directory or a tarball."""
-
-    def read_bytes(self, descriptor: Descriptor) -> bytes:
-        """A small blob (manifest, index, config), verified against its descriptor."""
-
-    def layer(self, descriptor: Descriptor, diff_id: Digest) -> Layer:
-        """The layer behind a manifest's layer descriptor, without reading it."""
 
 
 def read_layout(directory: Path) -> list[tuple[str, Descriptor]]:
@@ -413,57 +284,6 @@ def _select(
     )
 
 
-def select_platform(
-    artifact: Image | ImageIndex, platform: Platform | None, where: str
-) -> Image | ImageIndex:
-    if platform is None:
-        return artifact
-    for image in images_of(artifact):
-        if image.platform.matches(platform):
-            return image
-    available = ", ".join(str(image.platform) for image in images_of(artifact)) or "none"
-    raise ImageError(f"{where} has no image for platform {platform} (it has {available})",
-                     "choose one of the platforms it has, or build the image for yours")
-
-
-def artifact_from_blobs(source: BlobSource, descriptor: Descriptor) -> Image | ImageIndex:
-    """Build the image or index a descriptor points at from the blobs of ``source``."""
-    raw = source.read_bytes(descriptor)
-    media_type = descriptor.media_type or media_type_of(raw)
-    if mediatypes.is_index(media_type):
-        index = Index.from_bytes(raw)
-        images = tuple(
-            image_from_manifest(source, source.read_bytes(item))
-            for item in index.manifests
-            if mediatypes.is_manifest(item.media_type)
-        )
-        return ImageIndex(images, index.annotations)
-    if mediatypes.is_manifest(media_type):
-        return image_from_manifest(source, raw)
-    raise ImageError(f"{descriptor.digest.short()} has media type '{media_type}'",
-                     "goship loads image manifests and image indexes only")
-
-
-def image_from_manifest(source: BlobSource, raw: bytes) -> Image:
-    manifest = Manifest.from_bytes(raw)
-    config = ImageConfig.from_bytes(source.read_bytes(manifest.config))
-    diff_ids = config.diff_ids
-    if len(diff_ids) != len(manifest.layers):
-        raise ImageError(
-            f"image config {manifest.config.digest.short()} lists {len(diff_ids)} diff IDs "
-            f"for {len(manifest.layers)} layers",
-            "the image is corrupt",
-        )
-    layers = tuple(
-        source.layer(item, diff_id) for item, diff_id in zip(manifest.layers, diff_ids, strict=True)
-    )
-    annotations = dict(manifest.annotations)
-    base_digest: Digest | None = None
-    with contextlib.suppress(ImageError):
-        base_digest = Digest.parse(annotations.get(BASE_DIGEST, ""))
-    return Image(config, layers, manifest.annotations, annotations.get(BASE_NAME, ""), base_digest)
-
-
 class LayoutBlobs:
     """The blobs of a layout directory, read as the model needs them."""
 
@@ -495,17 +315,6 @@ class LayoutBlobs:
             raise ImageError(f"layer blob {path} has the wrong size",
                              "the layout is corrupt; write it again")
         return FileLayer(path, descriptor, diff_id)
-
-
-def verify_bytes(raw: bytes, descriptor: Descriptor, what: str) -> bytes:
-    try:
-        actual = hashlib.new(descriptor.digest.algorithm, raw).hexdigest()
-    except ValueError as exc:
-        raise ImageError(f"{what}: unsupported digest algorithm", "use sha256 digests") from exc
-    if len(raw) != descriptor.size or actual != descriptor.digest.hex:
-        raise ImageError(f"{what} does not match its digest {descriptor.digest}",
-                         "the blob is corrupt; write it again")
-    return raw
 
 
 def _read_index(directory: Path) -> Index:

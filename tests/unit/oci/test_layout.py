@@ -18,12 +18,12 @@ import pytest
 
 from goship.errors import ImageError, OutputError
 from goship.oci import mediatypes
+from goship.oci.blobstore import ForeignLayer
 from goship.oci.digest import Digest
 from goship.oci.image import Image, ImageIndex
 from goship.oci.layer import FileLayer, Layer
 from goship.oci.layout import (
     REF_NAME,
-    ForeignLayer,
     load_artifact,
     read_layout,
     write_layout,
