@@ -25,7 +25,7 @@ class LayoutPublisher:
             for tag in self._tags:
                 ref_name = f"{item.spec.name}:{tag}"
                 write_layout(self._directory, item.artifact, ref_name)
-                reporter.debug(f"wrote {ref_name} into {self._directory}")
+                reporter.step(f"wrote {ref_name} into {self._directory}")
                 results.append(Published(item.spec.name, "oci-layout",
                                          f"{self._directory}:{ref_name}", item.artifact.digest))
         return results
