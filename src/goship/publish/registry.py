@@ -7,9 +7,10 @@ already names the same digest is left alone and nothing is uploaded.
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from goship.errors import GoshipError
 from goship.image.project import BuiltImage
 from goship.oci import mediatypes
 from goship.oci.digest import Digest
-from goship.oci.image import Artifact, ImageIndex, images_of, unique_layers
+from goship.oci.image import Artifact, Image, ImageIndex, images_of, unique_layers
 from goship.oci.layer import Layer
 from goship.oci.reference import Reference
 from goship.progress import Reporter
@@ -93,24 +94,36 @@ def push_artifact(
     reporter: Reporter,
     parallel: int = 4,
     stats: PushStats | None = None,
+    known_tags: Mapping[str, Digest | None] | None = None,
 ) -> Digest:
-    """Push ``artifact`` to ``target``'s repository and point each tag at it."""
+    """Push ``artifact`` to ``target``'s repository and point each tag at it.
+
+    ``known_tags`` holds what the tags were found to name moments ago (None: no such
+    tag), so they are not asked again. A manifest PUT by tag stores manifest and tag in one
+    step: the tag exists only once the registry has accepted the manifest.
+    """
     stats = stats if stats is not None else PushStats()
     repository = target.with_tag("")
     digest = artifact.digest
-    pending = [tag for tag in tags if not _tag_points_at(client, repository.with_tag(tag), digest)]
+    known = dict(known_tags or {})
+
+    def current(tag: str) -> Digest | None:
+        if tag not in known:
+            found = client.head_manifest(repository.with_tag(tag))
+            known[tag] = found[1] if found is not None else None
+        return known[tag]
+
+    pending = [tag for tag in tags if current(tag) != digest]
     if not pending:
         reporter.debug(f"{repository.name}: every tag already names {digest.short()}")
         return digest
 
     if client.head_manifest(repository.with_digest(digest)) is None:
         _push_blobs(client, artifact, repository, reporter, parallel, stats)
-        for image in images_of(artifact):
-            client.put_manifest(repository.with_digest(image.digest), image.manifest_bytes,
-                                mediatypes.OCI_MANIFEST)
         if isinstance(artifact, ImageIndex):
-            client.put_manifest(repository.with_digest(artifact.digest), artifact.index_bytes,
-                                mediatypes.OCI_INDEX)
+            for image in artifact.images:
+                client.put_manifest(repository.with_digest(image.digest), image.manifest_bytes,
+                                    mediatypes.OCI_MANIFEST)
     raw, media_type = _manifest_of(artifact)
     for tag in pending:
         client.put_manifest(repository.with_tag(tag), raw, media_type)
@@ -123,13 +136,10 @@ def _manifest_of(artifact: Artifact) -> tuple[bytes, str]:
     return artifact.manifest_bytes, mediatypes.OCI_MANIFEST
 
 
-def _tag_points_at(client: RegistryWriter, ref: Reference, digest: Digest) -> bool:
-    found = client.head_manifest(ref)
-    return found is not None and found[1] == digest
-
-
 def _push_blobs(client: RegistryWriter, artifact: Artifact, repository: Reference,
                 reporter: Reporter, parallel: int, stats: PushStats) -> None:
+    """Upload every layer and config blob, in parallel; raise the first failure."""
+
     def upload_layer(layer: Layer) -> None:
         descriptor = layer.descriptor
         if descriptor.is_foreign:
@@ -151,23 +161,25 @@ def _push_blobs(client: RegistryWriter, artifact: Artifact, repository: Referenc
         stats.count(outcome, descriptor.size)
         reporter.debug(f"{task}: {outcome}")
 
-    layers = list(unique_layers(artifact))
-    if layers:
-        with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(layers)))) as pool:
-            failures: list[GoshipError] = []
-            for future in [pool.submit(upload_layer, layer) for layer in layers]:
-                try:
-                    future.result()
-                except GoshipError as exc:
-                    failures.append(exc)
-            if failures:
-                raise failures[0]
-    for image in images_of(artifact):
+    def upload_config(image: Image) -> None:
         config = image.config_descriptor
-        raw = image.config_bytes
         outcome = client.upload_blob(repository, config.digest, config.size,
-                                     _bytes_opener(raw))
+                                     _bytes_opener(image.config_bytes))
         stats.count(outcome, config.size)
+
+    tasks: list[Callable[[], None]] = [
+        functools.partial(upload_layer, layer) for layer in unique_layers(artifact)
+    ]
+    tasks += [functools.partial(upload_config, image) for image in images_of(artifact)]
+    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(tasks)))) as pool:
+        failures: list[GoshipError] = []
+        for future in [pool.submit(task) for task in tasks]:
+            try:
+                future.result()
+            except GoshipError as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
 
 def _bytes_opener(raw: bytes) -> Callable[[], BinaryIO]:
@@ -189,12 +201,15 @@ class RegistryPublisher:
         self._targets = targets
         self._tags = tags
         self._parallel = parallel
+        self._known: dict[str, dict[str, Digest | None]] = {name: {} for name in targets}
         self.stats = PushStats()
 
     def prepare(self) -> None:
-        """Connect and authenticate for every target (a token with push scope) ahead of time."""
+        """Connect, authenticate and read what the tags name now, while Go still compiles."""
         for name, target in self._targets.items():
-            self._client.head_manifest(target.with_tag(self._tags[name][0]))
+            for tag in self._tags[name]:
+                found = self._client.head_manifest(target.with_tag(tag))
+                self._known[name][tag] = found[1] if found is not None else None
 
     def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]:
         results = []
@@ -204,10 +219,13 @@ class RegistryPublisher:
             reporter.step(f"pushing {item.spec.name} to {target.name}")
             before = self.stats.uploaded_bytes
             digest = push_artifact(self._client, item.artifact, target, tags, reporter=reporter,
-                                   parallel=self._parallel, stats=self.stats)
-            for tag in tags:
+                                   parallel=self._parallel, stats=self.stats,
+                                   known_tags=self._known[item.spec.name])
+            uploaded = self.stats.uploaded_bytes - before
+            for number, tag in enumerate(tags):
+                # The bytes went up once for all tags: count them on the first only.
                 results.append(Published(item.spec.name, "registry",
                                          f"{target.name}:{tag}@{digest}", digest,
-                                         self.stats.uploaded_bytes - before))
+                                         uploaded if number == 0 else 0))
         return results
 

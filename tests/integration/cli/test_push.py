@@ -207,3 +207,14 @@ def test_windows_image_has_the_windows_layer_layout(goship: Goship, example: Pat
             assert "MSWINDOWS.rawsd" in member.pax_headers
         exe = tar.extractfile("Files/app/hello.exe").read()
     assert exe[:2] == b"MZ"
+
+
+def test_several_tags_count_the_upload_once(goship: Goship, example: Path, registry_plain) -> None:
+    target = f"{registry_plain.host}/team/two-tags"
+    result = goship("build", "--push", target, "--tag", "a", "--tag", "b", "--json", cwd=example)
+    [image] = pushed(result)
+    references = [p["reference"] for p in image["published"]]
+    assert references == [f"{target}:a@{image['digest']}", f"{target}:b@{image['digest']}"]
+    uploaded = [p["uploaded_bytes"] for p in image["published"]]
+    manifest = raw_manifest(f"{target}:b")
+    assert uploaded == [sum(layer["size"] for layer in manifest["layers"]) + manifest["config"]["size"], 0]

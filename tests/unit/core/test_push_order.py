@@ -72,10 +72,11 @@ def test_blobs_then_manifests_by_digest_then_tags(tmp_path: Path) -> None:
     digest = push_artifact(registry, index, TARGET, ["v1", "latest"], reporter=SilentReporter(), stats=stats)
     assert digest == index.digest
     kinds = [kind for kind, _ in registry.calls]
-    assert kinds == ["blob"] * 4 + ["manifest"] * 5
+    assert kinds == ["blob"] * 4 + ["manifest"] * 4
     manifests = [name for kind, name in registry.calls if kind == "manifest"]
-    assert manifests == [str(index.images[0].digest), str(index.images[1].digest), str(index.digest),
-                         "v1", "latest"]
+    # platform manifests by digest first; the index goes up with its tags
+    assert manifests == [str(index.images[0].digest), str(index.images[1].digest), "v1", "latest"]
+    assert registry.manifests["v1"][0] == index.index_bytes
     assert stats.uploaded == 4
 
 
@@ -85,6 +86,19 @@ def test_a_failed_blob_upload_leaves_no_tag(tmp_path: Path) -> None:
     with pytest.raises(RegistryError):
         push_artifact(registry, image, TARGET, ["latest"], reporter=SilentReporter())
     assert not any(kind == "manifest" for kind, _ in registry.calls)
+
+
+def test_what_the_tags_were_seen_to_name_is_not_asked_again(tmp_path: Path) -> None:
+    image = _image(tmp_path, "amd64", b"k" * 100)
+    registry = RecordingRegistry()
+    push_artifact(registry, image, TARGET, ["latest"], reporter=SilentReporter())
+    registry.calls.clear()
+    asked: list[str] = []
+    original = registry.head_manifest
+    registry.head_manifest = lambda ref: asked.append(ref.identifier) or original(ref)  # type: ignore[method-assign]
+    push_artifact(registry, image, TARGET, ["latest"], reporter=SilentReporter(),
+                  known_tags={"latest": image.digest})
+    assert asked == [] and registry.calls == []
 
 
 def test_tag_already_at_the_digest_uploads_nothing(tmp_path: Path) -> None:
