@@ -20,7 +20,7 @@ from goship.oci.digest import Digest
 from goship.oci.layer import FileLayer
 from goship.oci.manifest import Descriptor
 
-LAYER_FORMAT = 1
+LAYER_FORMAT = 2  # 2: block-parallel deflate (oci/compress.py)
 
 
 class LayerCache:

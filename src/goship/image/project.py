@@ -88,7 +88,7 @@ class _BaseResolver:
 
     def __init__(self, config: Config, cache: LayerCache, registry: Callable[[], RegistryReader]):
         self._config = config
-        self._cache = cache
+        self.cache = cache
         self._registry = registry
         self._lock = threading.Lock()
         self._bases: dict[tuple[str, Platform], Image] = {}
@@ -102,13 +102,25 @@ class _BaseResolver:
             if (name, platform) in self._bases:
                 return self._bases[(name, platform)]
             if name == STATIC_BASE and not platform.is_windows:
-                image = static_base(platform, cache=self._cache, compression=self._config.compression,
+                image = static_base(platform, cache=self.cache, compression=self._config.compression,
                                     timezones=self._config.timezones)
             else:
                 resolved = resolve_base(Reference.parse(name), platform, self._registry())
                 image = resolved.image
             self._bases[(name, platform)] = image
             return image
+
+
+def _lower_this_thread_priority() -> None:
+    """Lower the calling thread's scheduling priority (Linux: priority is per thread)."""
+    import contextlib
+    import os
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):  # only an optimisation
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def prepare_work_directory(module_dir: Path) -> Path:
@@ -168,22 +180,30 @@ def build_images(
         reporter.debug(f"{spec.name} {platform}: {binary.size} bytes, {binary.digest}")
         return binary
 
+    def get_ready() -> _BaseResolver:
+        # Runs beside Go on a thread of lower priority: on a machine with few cores, Go
+        # should not wait for this work, which only has to be done before Go is.
+        _lower_this_thread_priority()
+        from goship.image.cache import LayerCache
+
+        bases = _BaseResolver(config, LayerCache(config.cache_dir), registry)
+        if prepare is not None:
+            prepare()
+        for platform in config.platforms:
+            bases.base_for(platform)
+        return bases
+
     with ThreadPoolExecutor(max_workers=config.jobs) as pool:
         compiled = [pool.submit(compile_job, job) for job in jobs]
         try:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="goship-prepare") as side:
+                bases = side.submit(get_ready).result()
             from goship.image.builder import ImageFacts, assemble
-            from goship.image.cache import LayerCache
-
-            cache = LayerCache(config.cache_dir)
-            bases = _BaseResolver(config, cache, registry)
-            if prepare is not None:
-                prepare()
-            for platform in config.platforms:
-                bases.base_for(platform)
         except BaseException:
             for future in compiled:
                 future.cancel()
             raise
+        cache = bases.cache
 
         def assemble_job(index: int) -> tuple[Image, Binary]:
             spec, platform = jobs[index]

@@ -51,3 +51,34 @@ def test_compression_names() -> None:
     assert str(Compression.parse("isal")) == "isal:3"
     with pytest.raises(ConfigError):
         Compression.parse("zlib:12")
+
+
+def test_block_parallel_output_is_the_same_whatever_the_number_of_threads(monkeypatch) -> None:
+    import random
+
+    from goship.oci import compress
+
+    generator = random.Random(7)
+    data = bytes(generator.getrandbits(8) for _ in range(300_000)) * 9 + b"tail" * 1000
+    outputs = []
+    for workers in (1, 3):
+        monkeypatch.setattr(compress, "_pool", None)
+        monkeypatch.setattr(compress.os, "cpu_count", lambda workers=workers: workers)
+        chunks: list[bytes] = []
+        writer = compress.GzipWriter(Compression(), chunks.append)
+        for start in range(0, len(data), 70_000):   # writes that do not line up with blocks
+            writer.write(data[start:start + 70_000])
+        writer.close()
+        outputs.append(b"".join(chunks))
+    assert outputs[0] == outputs[1]
+    assert gzip.decompress(outputs[0]) == data
+    assert len(data) > 2 * compress.BLOCK_SIZE
+
+
+def test_empty_input_is_a_valid_gzip() -> None:
+    from goship.oci.compress import GzipWriter
+
+    chunks: list[bytes] = []
+    writer = GzipWriter(Compression(), chunks.append)
+    writer.close()
+    assert gzip.decompress(b"".join(chunks)) == b""
