@@ -287,9 +287,12 @@ def _platforms(text: str | Sequence[str]) -> tuple[Platform, ...]:
 
 
 def host_platform() -> Platform:
-    import platform as stdlib_platform
+    if hasattr(os, "uname"):
+        machine = os.uname().machine.lower()
+    else:  # Windows
+        import platform as stdlib_platform
 
-    machine = stdlib_platform.machine().lower()
+        machine = stdlib_platform.machine().lower()
     arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
             "armv7l": "arm", "armv6l": "arm", "i386": "386", "i686": "386",
             "ppc64le": "ppc64le", "s390x": "s390x", "riscv64": "riscv64"}.get(machine, "amd64")

@@ -118,12 +118,13 @@ def push_artifact(
         reporter.debug(f"{repository.name}: every tag already names {digest.short()}")
         return digest
 
-    if client.head_manifest(repository.with_digest(digest)) is None:
-        _push_blobs(client, artifact, repository, reporter, parallel, stats)
-        if isinstance(artifact, ImageIndex):
-            for image in artifact.images:
-                client.put_manifest(repository.with_digest(image.digest), image.manifest_bytes,
-                                    mediatypes.OCI_MANIFEST)
+    # Blobs the registry holds already (the image under another tag, a shared base) are
+    # found by one HEAD each and not sent again.
+    _push_blobs(client, artifact, repository, reporter, parallel, stats)
+    if isinstance(artifact, ImageIndex):
+        for image in artifact.images:
+            client.put_manifest(repository.with_digest(image.digest), image.manifest_bytes,
+                                mediatypes.OCI_MANIFEST)
     raw, media_type = _manifest_of(artifact)
     for tag in pending:
         client.put_manifest(repository.with_tag(tag), raw, media_type)
