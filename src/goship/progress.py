@@ -12,6 +12,9 @@ class Reporter(Protocol):
     def transfer(self, task: str, done: int, total: int) -> None:
         """Bytes moved for a task (an upload) so far, out of total."""
 
+    def count(self, task: str, done: int, total: int) -> None:
+        """Items of a task finished so far (compilations), out of total."""
+
     def debug(self, message: str) -> None:
         """Detail shown only with -v."""
 
@@ -21,6 +24,9 @@ class SilentReporter:
         pass
 
     def transfer(self, task: str, done: int, total: int) -> None:
+        pass
+
+    def count(self, task: str, done: int, total: int) -> None:
         pass
 
     def debug(self, message: str) -> None:

@@ -54,30 +54,32 @@ class ConsoleReporter:
                 self._last_plain[task] = time.monotonic()
                 self.step(f"uploaded {task} ({human_size(total)})")
             return
+        self._bar(f"upload {task}", done, total, f"{human_size(done)}/{human_size(total)}")
+
+    def count(self, task: str, done: int, total: int) -> None:
+        if self._quiet or not self._interactive:
+            return  # in CI the step lines already say what happens
+        self._bar(task, done, total, f"{done}/{total}")
+
+    def _bar(self, task: str, done: int, total: int, detail: str) -> None:
         with self._lock:
             progress = self._ensure_progress()
             if progress is None:
                 return
             if task not in self._tasks:
-                self._tasks[task] = progress.add_task(task, total=total)
-            progress.update(self._tasks[task], completed=done)
+                self._tasks[task] = progress.add_task(task, total=total, detail=detail)
+            progress.update(self._tasks[task], completed=done, detail=detail)
 
     def _ensure_progress(self) -> Any:
         if self._progress is None:
             try:
                 from rich.console import Console
-                from rich.progress import (
-                    BarColumn,
-                    DownloadColumn,
-                    Progress,
-                    TextColumn,
-                    TransferSpeedColumn,
-                )
+                from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
             except ImportError:
                 self._interactive = False
                 return None
             self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                                      DownloadColumn(), TransferSpeedColumn(),
+                                      TextColumn("{task.fields[detail]}"), TimeElapsedColumn(),
                                       console=Console(file=self._stream), transient=True)
             self._progress.start()
         return self._progress

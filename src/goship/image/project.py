@@ -159,6 +159,9 @@ def build_images(
     output_dir = prepare_work_directory(config.module_dir) / "build"
     jobs = [(spec, platform) for spec in config.images for platform in config.platforms]
 
+    finished: list[Binary] = []
+    finished_lock = threading.Lock()
+
     def compile_job(job: tuple[ImageSpec, Platform]) -> Binary:
         spec, platform = job
         reporter.step(f"compiling {spec.package} for {platform}")
@@ -178,6 +181,9 @@ def build_images(
             base_env=config.env,
         )
         reporter.debug(f"{spec.name} {platform}: {binary.size} bytes, {binary.digest}")
+        with finished_lock:
+            finished.append(binary)
+            reporter.count("compiling", len(finished), len(jobs))
         return binary
 
     def get_ready() -> _BaseResolver:
@@ -194,6 +200,7 @@ def build_images(
         return bases
 
     with ThreadPoolExecutor(max_workers=config.jobs) as pool:
+        reporter.count("compiling", 0, len(jobs))
         compiled = [pool.submit(compile_job, job) for job in jobs]
         try:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="goship-prepare") as side:
