@@ -295,7 +295,7 @@ class Transport:
         )
         denied = ""
         if challenge is not None and challenge.error == "insufficient_scope":
-            denied = " ".join(challenge.scopes)
+            denied = " ".join(merge_scopes(challenge.scopes))  # registries vary the order
         username = credentials.username if credentials is not None else None
         if credentials is not None and not username and credentials.identity_token:
             username = "<identity token>"
