@@ -6,79 +6,19 @@ import argparse
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from goship.config import DEFAULT_LAYOUT, Config, Options, host_platform, load_config
+from goship.config import Options, load_config
 from goship.errors import UsageError
 from goship.image.project import build_images, module_root
-from goship.oci.reference import Reference, is_valid_tag
+from goship.oci.reference import Reference
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from goship.image.project import BuiltImage
     from goship.publish.interface import Published, Publisher
     from goship.registry.client import RegistryClient
-
-
-def registry_client(config: Config) -> RegistryClient:
-    from goship.registry.client import RegistryClient
-    from goship.registry.keychain import DockerConfigKeychain, Keychain, MultiKeychain, StaticKeychain
-    from goship.registry.options import RegistryOptions
-
-    env = config.env
-    keychains: list[Keychain] = []
-    if config.registry_username and config.registry_password and config.repository:
-        # Explicit credentials go only to the registry pushed to, never to a base's registry.
-        host = Reference.parse(config.repository, default_tag="").api_host
-        keychains.append(StaticKeychain.from_username_password(
-            config.registry_username, config.registry_password, (host,)))
-    keychains.append(DockerConfigKeychain.from_environment(env, Path(env.get("HOME", str(Path.home())))))
-    options = RegistryOptions(insecure=config.insecure_registries, ca_file=config.ca_file,
-                              proxy=config.proxy, no_proxy=config.no_proxy)
-    return RegistryClient(options, MultiKeychain(*keychains))
-
-
-def _tags(args: argparse.Namespace, config: Config) -> list[str]:
-    tags: list[str] = list(args.tags or [])
-    if not tags and config.repository:
-        pushed = Reference.parse(config.repository, default_tag="")
-        if pushed.tag:
-            tags = [pushed.tag]
-    tags = tags or list(config.image_tags)
-    for tag in tags:
-        if not is_valid_tag(tag):
-            raise UsageError(f"'{tag}' is not a valid tag",
-                             "tags are up to 128 letters, digits, '_', '.', '-', "
-                             "not starting with '.' or '-'")
-    return tags
-
-
-def _publishers(config: Config, tags: list[str],
-                client_factory: Callable[[], RegistryClient]) -> list[Publisher]:
-    from goship.publish.layout import LayoutPublisher
-
-    publishers: list[Publisher] = []
-    specs = config.images
-    names = {spec.name: [f"{spec.name}:{tag}" for tag in tags] for spec in specs}
-    if config.repository:
-        from goship.publish.registry import RegistryPublisher, repository_for
-
-        targets = {}
-        for spec in specs:
-            target = spec.repository or config.repository
-            targets[spec.name] = repository_for(target, spec.name, 1 if spec.repository else len(specs))
-            names[spec.name] = [f"{targets[spec.name].name}:{tag}" for tag in tags]
-        registry = RegistryPublisher(client_factory(), targets, {spec.name: tags for spec in specs})
-        publishers.append(registry)
-    if config.oci_layout or not (config.repository or config.tarball):
-        publishers.append(LayoutPublisher(config.oci_layout or config.module_dir / DEFAULT_LAYOUT, tags))
-    if config.tarball:
-        from goship.publish.tarball import TarballPublisher
-
-        publishers.append(TarballPublisher(config.tarball, names, host_platform()))
-    return publishers
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -104,20 +44,28 @@ def run_build(args: argparse.Namespace) -> int:
                          "use --push REGISTRY/REPO[:TAG] or set repository in goship.toml")
     if config.repository:
         Reference.parse(config.repository, default_tag="")
-    tags = _tags(args, config)
+    from goship.publish.destinations import image_tags
+
+    tags = image_tags(config, args.tags or [])
     reporter = ConsoleReporter(verbose=args.verbose, quiet=args.quiet or args.json)
     clients: list[RegistryClient] = []
+    clients_lock = threading.Lock()
 
     def client() -> RegistryClient:
-        if not clients:
-            clients.append(registry_client(config))
-        return clients[0]
+        from goship.publish.destinations import registry_client
+
+        with clients_lock:
+            if not clients:
+                clients.append(registry_client(config))
+            return clients[0]
 
     publishers: list[Publisher] = []
 
     def prepare() -> None:
         """Runs while Go compiles: load the publishers and open the registry connection."""
-        publishers.extend(_publishers(config, tags, client))
+        from goship.publish.destinations import publishers_for
+
+        publishers.extend(publishers_for(config, tags, client))
         for publisher in publishers:
             publisher.prepare()
 
