@@ -36,38 +36,57 @@ class SourceFacts:
         return f"{base}{separator}{pre}+{build}"
 
 
-def _git(directory: Path, *args: str) -> str | None:
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(directory), *args],
-            capture_output=True, text=True, timeout=30, check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
+def _git_all(directory: Path, *commands: tuple[str, ...]) -> list[str | None]:
+    """Run several git commands at once (they only read); None for each that failed."""
+    started: list[subprocess.Popen[str] | None] = []
+    for args in commands:
+        try:
+            started.append(subprocess.Popen(
+                ["git", "-C", str(directory), *args],
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            ))
+        except OSError:
+            started.append(None)
+    results: list[str | None] = []
+    for process in started:
+        if process is None:
+            results.append(None)
+            continue
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            results.append(None)
+            continue
+        results.append(output.strip() if process.returncode == 0 else None)
+    return results
 
 
 def read_source_facts(directory: Path) -> SourceFacts:
     """What git knows about the tree at ``directory``; empty facts outside a work tree."""
-    head = _git(directory, "log", "-1", "--format=%H %ct")
+    head, status, described, remote = _git_all(
+        directory,
+        ("log", "-1", "--format=%H %ct"),
+        ("--no-optional-locks", "status", "--porcelain", "--untracked-files=no"),
+        ("describe", "--tags", "--long", "--match", "v[0-9]*", "--abbrev=40"),
+        ("config", "--get", "remote.origin.url"),
+    )
     if not head:
         return SourceFacts()
     commit, _, time_text = head.partition(" ")
-    status = _git(directory, "status", "--porcelain", "--untracked-files=no")
-    described = _git(directory, "describe", "--tags", "--long", "--match", "v[0-9]*", "--abbrev=40")
     tag, distance = "", 0
     if described:
         match = re.match(r"^(.*)-(\d+)-g[0-9a-f]+$", described)
         if match and _SEMVER_TAG.match(match.group(1)):
             tag, distance = match.group(1), int(match.group(2))
-    remote = _git(directory, "config", "--get", "remote.origin.url") or ""
     return SourceFacts(
         commit=commit,
         commit_time=int(time_text) if time_text.isdigit() else None,
         dirty=bool(status),
         tag=tag,
         distance=distance,
-        remote_url=source_url(remote),
+        remote_url=source_url(remote or ""),
     )
 
 
