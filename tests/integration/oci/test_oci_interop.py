@@ -31,6 +31,8 @@ CREATED = "2024-01-01T00:00:00Z"
 def need(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} is not installed, and CI installs it")
         pytest.skip(f"{tool} is not installed")
     return path
 
