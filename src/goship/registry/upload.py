@@ -7,12 +7,13 @@ can be retried from the start.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 import httpx
 
-from goship.errors import ImageError, RegistryError
+from goship.errors import AuthError, ImageError, RegistryError
 from goship.oci.digest import Digest
 from goship.oci.reference import Reference
 from goship.registry.blobs import blob_exists
@@ -86,6 +87,33 @@ def upload_blob(
     ):
         mount_scopes = (*scopes, pull_scope(mount_from.repository))
         query = f"?mount={digest}&from={mount_from.repository}"
+    attempts = 1 + max(transport.options.retries, 0)
+    for attempt in range(attempts):
+        try:
+            return _upload_once(transport, ref, digest, size, opener, query, mount_scopes,
+                                on_progress, chunk_size, what)
+        except RegistryError as exc:
+            # A session whose upload broke off may hold part of the bytes: never resume it,
+            # start again with a new one. Refusals (AuthError) are not worth retrying.
+            if isinstance(exc, AuthError) or attempt + 1 >= attempts:
+                raise
+            time.sleep(transport.options.backoff * (2**attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _upload_once(
+    transport: Transport,
+    ref: Reference,
+    digest: Digest,
+    size: int,
+    opener: Opener,
+    query: str,
+    mount_scopes: tuple[str, ...],
+    on_progress: Progress | None,
+    chunk_size: int | None,
+    what: str,
+) -> str:
+    scopes = (push_scope(ref.repository),)
     response = transport.request(
         "POST",
         f"/v2/{ref.repository}/blobs/uploads/{query}",
@@ -111,6 +139,7 @@ def upload_blob(
         scopes=scopes,
         headers={"Content-Type": OCTET_STREAM, "Content-Length": str(size)},
         body=lambda: _stream(opener, digest, size, on_progress, what),
+        retry=False,  # retried from a new session by upload_blob
     )
     if response.status_code == 413:
         # Too big for one request here: start again in chunks.
