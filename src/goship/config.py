@@ -18,6 +18,7 @@ from typing import Any
 from goship.errors import ConfigError, UsageError
 from goship.oci.compress import Compression
 from goship.oci.platform import Platform
+from goship.paths import cache_dir, home_dir
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -310,24 +311,6 @@ def _epoch(env: Mapping[str, str]) -> int | None:
     return int(value)
 
 
-def _home(env: Mapping[str, str]) -> Path:
-    if env.get("GOSHIP_HOME"):
-        return Path(env["GOSHIP_HOME"]).expanduser()
-    if os.name == "nt" and env.get("LOCALAPPDATA"):
-        return Path(env["LOCALAPPDATA"]) / "goship"
-    base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".local" / "share")
-    return Path(base) / "goship"
-
-
-def _cache(env: Mapping[str, str]) -> Path:
-    if env.get("GOSHIP_CACHE"):
-        return Path(env["GOSHIP_CACHE"]).expanduser()
-    if os.name == "nt" and env.get("LOCALAPPDATA"):
-        return Path(env["LOCALAPPDATA"]) / "goship" / "cache"
-    base = env.get("XDG_CACHE_HOME") or str(Path(env.get("HOME", str(Path.home()))) / ".cache")
-    return Path(base) / "goship"
-
-
 def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> Config:
     """Resolve flags, GOSHIP_* variables and goship.toml into one Config."""
     config_path = module_dir / CONFIG_FILE
@@ -406,8 +389,8 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
         proxy=env.get("HTTPS_PROXY") or env.get("https_proxy") or None,
         no_proxy=tuple(item for item in (env.get("NO_PROXY") or env.get("no_proxy") or "").split(",")
                        if item.strip()),
-        cache_dir=_cache(env),
-        home=_home(env),
+        cache_dir=cache_dir(env),
+        home=home_dir(env),
         jobs=int(jobs),
         environment=tuple(sorted(env.items())),
     )

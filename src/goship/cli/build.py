@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 from pathlib import Path
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 def run_build(args: argparse.Namespace) -> int:
     from goship.cli.output import ConsoleReporter
 
-    env = dict(os.environ)
+    env = dict(args.environ)
     module_dir = module_root(Path.cwd())
     options = Options(
         packages=tuple(args.packages),

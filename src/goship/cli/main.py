@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from goship import __version__
 from goship.errors import ExitCode, GoshipError
@@ -59,15 +59,24 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     build.add_argument("--quiet", "-q", action="store_true", help="print only the results")
 
+    server = commands.add_parser(
+        "server", parents=[common], help="keep goship loaded between builds (faster rebuilds)",
+        description="A background process that runs `goship build` for you, so rebuilds skip "
+                    "start-up. It serves this user only and stops after an idle hour.")
+    server.add_argument("action", choices=["start", "stop", "status"])
+
     init = commands.add_parser("init", parents=[common], help="write a commented goship.toml for this module")
     init.add_argument("--force", action="store_true", help="overwrite an existing goship.toml")
     init.add_argument("--stdout", action="store_true", help="print instead of writing the file")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command; ``environ`` stands for the process environment (the build server
+    passes its client's)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.environ = dict(os.environ if environ is None else environ)
     if args.command is None:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
@@ -78,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from goship.cli.build import run_build
 
             return run_build(args)
+        if args.command == "server":
+            from goship.cli.server import run_server_command
+
+            return run_server_command(args.action, args.environ)
         if args.command == "init":
             from goship.cli.init import run_init
 
@@ -106,19 +119,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("hint: run again with -v for the traceback, and report it", file=sys.stderr)
         return ExitCode.INTERNAL
     return ExitCode.OK
-
-
-def entry() -> None:
-    """The `goship` command: run, flush, and leave without tearing the interpreter down.
-
-    Every file is closed and every thread joined by the time main() returns; what is left
-    is freeing modules and objects one by one, which costs tens of milliseconds that a
-    build with nothing to do should not pay.
-    """
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
 
 
 if __name__ == "__main__":

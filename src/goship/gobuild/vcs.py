@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,8 @@ class SourceFacts:
         return f"{base}{separator}{pre}+{build}"
 
 
-def _git_all(directory: Path, *commands: tuple[str, ...]) -> list[str | None]:
+def _git_all(directory: Path, env: Mapping[str, str] | None,
+             *commands: tuple[str, ...]) -> list[str | None]:
     """Run several git commands at once (they only read); None for each that failed."""
     started: list[subprocess.Popen[str] | None] = []
     for args in commands:
@@ -44,6 +46,7 @@ def _git_all(directory: Path, *commands: tuple[str, ...]) -> list[str | None]:
             started.append(subprocess.Popen(
                 ["git", "-C", str(directory), *args],
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                env=dict(env) if env is not None else None,
             ))
         except OSError:
             started.append(None)
@@ -63,10 +66,11 @@ def _git_all(directory: Path, *commands: tuple[str, ...]) -> list[str | None]:
     return results
 
 
-def read_source_facts(directory: Path) -> SourceFacts:
+def read_source_facts(directory: Path, env: Mapping[str, str] | None = None) -> SourceFacts:
     """What git knows about the tree at ``directory``; empty facts outside a work tree."""
     head, status, described, remote = _git_all(
         directory,
+        env,
         ("log", "-1", "--format=%H %ct"),
         ("--no-optional-locks", "status", "--porcelain", "--untracked-files=no"),
         ("describe", "--tags", "--long", "--match", "v[0-9]*", "--abbrev=40"),

@@ -59,7 +59,7 @@ def plan_build(config: Config) -> BuildPlan:
         managed_root=config.home / "go" / "versions",
         cache_dir=config.cache_dir,
     )
-    source = read_source_facts(config.module_dir)
+    source = read_source_facts(config.module_dir, config.env)
     version = config.version or source.version()
     epoch = config.source_date_epoch
     if epoch is None:

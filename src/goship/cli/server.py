@@ -1,0 +1,228 @@
+"""The build server: goship kept loaded between builds, for a fast edit-build-push loop.
+
+`goship server start` leaves a process listening on a Unix socket that only this user can
+open. While it runs, `goship build` hands its arguments, directory and environment to it
+and prints what it sends back; the build itself is the same code with the same results.
+A build then skips interpreter start-up and imports, and Go does not share the CPU with
+them. The server serves one build at a time, stops after an idle hour or when goship's
+files change, and `goship server stop` ends it. Where Unix sockets are missing (older
+Windows) the command says so and builds run in-process as always.
+
+Protocol: one JSON request line from the client, then JSON lines back:
+``{"stream": "stdout"|"stderr", "text": ...}`` while it runs, and ``{"exit": N}`` at the
+end, or ``{"stale": true}`` when the client should build in-process instead.
+"""
+
+from __future__ import annotations
+
+import _thread
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import goship
+from goship.errors import UsageError
+from goship.paths import server_socket
+
+IDLE_SECONDS = 3600.0
+READY_SECONDS = 10.0
+
+
+def _fingerprint() -> tuple[tuple[str, int, int], ...]:
+    """The goship source files as they are now; a change makes a running server stale."""
+    root = Path(goship.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        stat = path.stat()
+        found.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+class _StreamToClient:
+    """A text stream whose writes go to the client as JSON lines."""
+
+    def __init__(self, connection: socket.socket, name: str, tty: bool) -> None:
+        self._connection = connection
+        self._name = name
+        self._tty = tty
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        if text:
+            line = json.dumps({"stream": self._name, "text": text}) + "\n"
+            with self._lock, contextlib.suppress(OSError):
+                self._connection.sendall(line.encode())
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return self._tty
+
+    @property
+    def encoding(self) -> str:
+        return "utf-8"
+
+
+def _read_line(connection: socket.socket) -> bytes:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _watch_for_hang_up(connection: socket.socket, done: threading.Event) -> None:
+    """Interrupt the build (as Ctrl-C would) when the client goes away before it ends."""
+    with contextlib.suppress(OSError):
+        connection.recv(1)
+    if not done.is_set():
+        _thread.interrupt_main()
+
+
+def _serve_one(connection: socket.socket, started: tuple[tuple[str, int, int], ...]) -> bool:
+    """Handle one request; False when the server should stop."""
+    from goship.cli.main import main
+
+    request = json.loads(_read_line(connection) or b"{}")
+    if request.get("stop"):
+        connection.sendall(b'{"exit": 0}\n')
+        return False
+    if request.get("ping"):
+        connection.sendall((json.dumps({"exit": 0, "pid": os.getpid()}) + "\n").encode())
+        return True
+    if _fingerprint() != started:
+        connection.sendall(b'{"stale": true}\n')
+        return False
+    done = threading.Event()
+    threading.Thread(target=_watch_for_hang_up, args=(connection, done), daemon=True).start()
+    stdout = _StreamToClient(connection, "stdout", bool(request.get("stdout_tty")))
+    stderr = _StreamToClient(connection, "stderr", bool(request.get("stderr_tty")))
+    previous = Path.cwd()
+    code = 1
+    try:
+        os.chdir(request["cwd"])
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                code = main(request["argv"], request["env"])
+            except SystemExit as exit_:
+                code = exit_.code if isinstance(exit_.code, int) else 1
+            except KeyboardInterrupt:
+                code = 130
+    finally:
+        done.set()
+        os.chdir(previous)
+    with contextlib.suppress(OSError):
+        connection.sendall((json.dumps({"exit": code}) + "\n").encode())
+    return True
+
+
+def serve(path: Path, idle_seconds: float = IDLE_SECONDS) -> None:
+    """Listen on ``path`` until stopped, idle for ``idle_seconds`` or made stale."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    owner = path.parent.lstat()
+    if owner.st_uid != os.getuid() or owner.st_mode & 0o077:
+        raise SystemExit(f"goship server: {path.parent} is not private to this user; not serving")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(temporary))
+    temporary.chmod(0o600)
+    temporary.replace(path)
+    listener.listen(8)
+    listener.settimeout(idle_seconds)
+    started = _fingerprint()
+    try:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                break
+            with connection:
+                try:
+                    if not _serve_one(connection, started):
+                        break
+                except (OSError, ValueError, KeyError):
+                    continue  # a client that went away or spoke nonsense: serve the next
+    finally:
+        listener.close()
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+# ---------------------------------------------------------------------------------------
+# `goship server start | stop | status`
+
+
+def _talk(path: Path, request: dict[str, Any], timeout: float = 5.0) -> dict[str, Any] | None:
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(timeout)
+            connection.connect(str(path))
+            connection.sendall((json.dumps(request) + "\n").encode())
+            answer: dict[str, Any] = json.loads(_read_line(connection) or b"{}")
+            return answer
+    except (OSError, ValueError):
+        return None
+
+
+def _require_unix_sockets() -> None:
+    if not hasattr(socket, "AF_UNIX"):
+        raise UsageError("the build server needs Unix sockets, which this Python lacks",
+                         "builds run in-process as they always do; nothing to start")
+
+
+def run_server_command(action: str, environ: dict[str, str]) -> int:
+    _require_unix_sockets()
+    path = server_socket(environ, goship.__version__, sys.executable)
+    running = _talk(path, {"ping": True})
+    if action == "status":
+        if running is None:
+            print("goship server: not running")
+            return 3
+        print(f"goship server: running (pid {running.get('pid')}, socket {path})")
+        return 0
+    if action == "stop":
+        if running is not None:
+            _talk(path, {"stop": True})
+        print("goship server: stopped")
+        return 0
+    if running is not None:
+        print(f"goship server: already running (pid {running.get('pid')})")
+        return 0
+    if path.parent.exists():
+        owner = path.parent.lstat()
+        if owner.st_uid != os.getuid() or owner.st_mode & 0o077:
+            raise UsageError(f"{path.parent} is not private to this user, so the server will not use it",
+                             "remove it, or set XDG_RUNTIME_DIR to a private directory")
+    with contextlib.suppress(OSError):
+        path.unlink()  # a socket left by a server that died
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    log = path.with_suffix(".log")
+    with log.open("wb") as output:
+        subprocess.Popen(  # our own interpreter and module
+            [sys.executable, "-m", "goship.cli.server", str(path)],
+            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True, env=environ,
+        )
+    deadline = time.monotonic() + READY_SECONDS
+    while time.monotonic() < deadline:
+        answer = _talk(path, {"ping": True}, timeout=1.0)
+        if answer is not None:
+            print(f"goship server: started (pid {answer.get('pid')}); `goship build` now uses it")
+            return 0
+        time.sleep(0.05)
+    raise UsageError("the goship server did not start", f"its output is in {log}")
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]))
