@@ -872,7 +872,14 @@ def per_run(values: list[Any]) -> str:
     return "/".join(str(value) for value in values)
 
 
-def render(results: dict[str, Any]) -> str:
+def overheads(s: Scenario) -> tuple[float, float, float]:
+    """goship's and the peer's median time beyond `go build` alone, and their ratio."""
+    goship_over = median(s.goship) - median(s.go)
+    peer_over = median(s.peer) - median(s.go)
+    return goship_over, peer_over, goship_over / peer_over if peer_over > 0 else float("nan")
+
+
+def render_times(results: dict[str, Any]) -> str:
     lines: list[str] = []
     add = lines.append
     scenarios: list[Scenario] = results["scenarios"]
@@ -887,21 +894,26 @@ def render(results: dict[str, Any]) -> str:
     add("| scenario | go build alone | goship build --push | peer: go build + buildah build + push "
         "| goship overhead | peer overhead | overhead ratio goship/peer |")
     add("|---|---:|---:|---:|---:|---:|---:|")
-    summary = {}
     for s in scenarios:
-        goship_over = median(s.goship) - median(s.go)
-        peer_over = median(s.peer) - median(s.go)
+        goship_over, peer_over, ratio = overheads(s)
         goship_over_min = min(s.goship) - min(s.go)
         peer_over_min = min(s.peer) - min(s.go)
-        ratio = goship_over / peer_over if peer_over > 0 else float("nan")
         ratio_min = goship_over_min / peer_over_min if peer_over_min > 0 else float("nan")
-        summary[s.name] = (goship_over, peer_over, ratio)
         add(f"| {s.name} | {fmt_s(s.go)} | {fmt_s(s.goship)} | {fmt_s(s.peer)} | "
             f"{goship_over:.3f} ({goship_over_min:.3f}) | {peer_over:.3f} ({peer_over_min:.3f}) | "
             f"{ratio:.2f} ({ratio_min:.2f}) |")
     add("")
     add("Overheads are tool time minus `go build` alone (medians; in brackets the same from the minima).")
     add("")
+    return "\n".join(lines)
+
+
+def render(results: dict[str, Any]) -> str:
+    lines: list[str] = [render_times(results)]
+    add = lines.append
+    scenarios: list[Scenario] = results["scenarios"]
+    push: bool = results["push"]
+    summary = {s.name: overheads(s) for s in scenarios}
     add("### Where the peer's time goes, and what each side uploaded")
     add("")
     add("| scenario | peer: go build | buildah build | buildah push | peer upload sessions "
@@ -1037,6 +1049,9 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp directory")
     parser.add_argument("--layout-only", action="store_true",
                         help="do not push with goship (when its registry client is unavailable)")
+    parser.add_argument("--server", action="store_true",
+                        help="time goship through `goship server` (times only; no profiles, memory "
+                             "or compressor runs)")
     args = parser.parse_args()
     repeat = args.repeat or (2 if args.quick else 5)
 
@@ -1045,6 +1060,11 @@ def main() -> int:
     registry: Registry | None = None
     try:
         tools = Tools.find(None if args.no_bytecode_cache else work / "pycache")
+        if args.server:
+            runtime = work / "run"
+            runtime.mkdir(mode=0o700)
+            tools.env["XDG_RUNTIME_DIR"] = str(runtime)
+            run([str(tools.goship), "server", "start"], env=tools.env)
         registry = Registry(work / "registry", tools.registry)
         module = make_module(work / "hello")
         contestants = Contestants(tools, module, work, registry, push=True)
@@ -1061,6 +1081,9 @@ def main() -> int:
         results["binaries_identical"] = (digest_of(contestants.goship_binary)
                                          == digest_of(contestants.alone_binary))
         results["sizes"] = image_sizes(contestants)
+        results["server"] = args.server
+        if args.server:
+            return _report_server_run(results, args.output)
         log("profiling goship with nothing changed")
         results["profile_unchanged"] = profile_goship(contestants, lambda: None)
         log("profiling goship after a one-line change")
@@ -1071,6 +1094,9 @@ def main() -> int:
         log("compressors")
         results["compression"] = compression_benchmark(contestants.goship_binary.read_bytes(), 5)
     finally:
+        if args.server:
+            subprocess.run([str(tools.goship), "server", "stop"], env=tools.env, check=False,
+                           capture_output=True)
         if registry is not None:
             registry.stop()
         if args.keep:
@@ -1097,6 +1123,19 @@ def main() -> int:
             return str(value)
 
         args.json_output.write_text(json.dumps(results, default=plain, indent=2))
+    return 0
+
+
+def _report_server_run(results: dict[str, Any], output: Path) -> int:
+    """The time table alone, for a run through `goship server`."""
+    lines = ["## goship build benchmark, through `goship server`", "",
+             f"- machine: {results['machine']['cpu']}, {results['machine']['nproc']} CPUs",
+             "- versions: " + "; ".join(f"{k} {v}" for k, v in results["versions"].items()),
+             f"- N={results['repeat']} per scenario", "", render_times(results)]
+    report = "\n".join(lines) + "\n"
+    print(report)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(report)
     return 0
 
 

@@ -1,48 +1,44 @@
 """The `goship` command's first module: hand a build to the build server when one runs.
 
-It imports only what talking to the server needs, so that a build through the server
-costs little more than starting Python. Without a server, or for other commands, it loads
-the real command line and runs it in this process.
+It imports only modules built into Python (and goship's version), so a build through the
+server costs little more than starting Python. Without a server, or for other commands,
+it loads the real command line and runs it in this process.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import sys
-from pathlib import Path
 
-import goship
-from goship.paths import is_private_socket, server_socket
+from goship import __version__
+from goship.cli import rendezvous
 
 
 def _through_server(argv: list[str]) -> int | None:
     """The exit code of the build run by the server, or None to build in-process."""
-    if not hasattr(socket, "AF_UNIX") or os.environ.get("GOSHIP_SERVER") == "off":
+    if not rendezvous.supported() or os.environ.get("GOSHIP_SERVER") == "off":
         return None
-    path = server_socket(os.environ, goship.__version__, sys.executable)
-    if not is_private_socket(path):
+    path = rendezvous.socket_path(os.environ, __version__, sys.executable)
+    if not rendezvous.is_private_socket(path):
         return None
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        connection.connect(str(path))
+        connection.connect(path)
     except OSError:
         connection.close()
         return None
     request = {
         "argv": argv,
-        "cwd": str(Path.cwd()),
+        "cwd": os.getcwd(),
         "env": dict(os.environ),
         "stdout_tty": sys.stdout.isatty(),
         "stderr_tty": sys.stderr.isatty(),
     }
     try:
         with connection:
-            connection.sendall((json.dumps(request) + "\n").encode())
-            reader = connection.makefile("rb")
-            for line in reader:
-                message = json.loads(line)
+            rendezvous.send(connection, request)
+            while (message := rendezvous.receive(connection)) is not None:
                 if "stream" in message:
                     stream = sys.stdout if message["stream"] == "stdout" else sys.stderr
                     stream.write(message["text"])
@@ -54,10 +50,9 @@ def _through_server(argv: list[str]) -> int | None:
     except KeyboardInterrupt:
         print("goship: interrupted", file=sys.stderr)
         return 130
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):
         pass
-    print("goship: the build server went away; run `goship server start` again",
-          file=sys.stderr)
+    print("goship: the build server went away; run `goship server start` again", file=sys.stderr)
     return 1
 
 

@@ -8,16 +8,15 @@ them. The server serves one build at a time, stops after an idle hour or when go
 files change, and `goship server stop` ends it. Where Unix sockets are missing (older
 Windows) the command says so and builds run in-process as always.
 
-Protocol: one JSON request line from the client, then JSON lines back:
+Protocol (frames of goship.cli.rendezvous): one request from the client, then
 ``{"stream": "stdout"|"stderr", "text": ...}`` while it runs, and ``{"exit": N}`` at the
-end, or ``{"stale": true}`` when the client should build in-process instead.
+end, or ``{"stale": True}`` when the client should build in-process instead.
 """
 
 from __future__ import annotations
 
 import _thread
 import contextlib
-import json
 import os
 import socket
 import subprocess
@@ -28,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import goship
+from goship.cli import rendezvous
 from goship.errors import UsageError
-from goship.paths import server_socket
 
 IDLE_SECONDS = 3600.0
 READY_SECONDS = 10.0
@@ -56,9 +55,8 @@ class _StreamToClient:
 
     def write(self, text: str) -> int:
         if text:
-            line = json.dumps({"stream": self._name, "text": text}) + "\n"
             with self._lock, contextlib.suppress(OSError):
-                self._connection.sendall(line.encode())
+                rendezvous.send(self._connection, {"stream": self._name, "text": text})
         return len(text)
 
     def flush(self) -> None:
@@ -70,16 +68,6 @@ class _StreamToClient:
     @property
     def encoding(self) -> str:
         return "utf-8"
-
-
-def _read_line(connection: socket.socket) -> bytes:
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = connection.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return data
 
 
 def _watch_for_hang_up(connection: socket.socket, done: threading.Event) -> None:
@@ -94,15 +82,15 @@ def _serve_one(connection: socket.socket, started: tuple[tuple[str, int, int], .
     """Handle one request; False when the server should stop."""
     from goship.cli.main import main
 
-    request = json.loads(_read_line(connection) or b"{}")
+    request = rendezvous.receive(connection) or {}
     if request.get("stop"):
-        connection.sendall(b'{"exit": 0}\n')
+        rendezvous.send(connection, {"exit": 0})
         return False
     if request.get("ping"):
-        connection.sendall((json.dumps({"exit": 0, "pid": os.getpid()}) + "\n").encode())
+        rendezvous.send(connection, {"exit": 0, "pid": os.getpid()})
         return True
     if _fingerprint() != started:
-        connection.sendall(b'{"stale": true}\n')
+        rendezvous.send(connection, {"stale": True})
         return False
     done = threading.Event()
     threading.Thread(target=_watch_for_hang_up, args=(connection, done), daemon=True).start()
@@ -123,15 +111,14 @@ def _serve_one(connection: socket.socket, started: tuple[tuple[str, int, int], .
         done.set()
         os.chdir(previous)
     with contextlib.suppress(OSError):
-        connection.sendall((json.dumps({"exit": code}) + "\n").encode())
+        rendezvous.send(connection, {"exit": code})
     return True
 
 
 def serve(path: Path, idle_seconds: float = IDLE_SECONDS) -> None:
     """Listen on ``path`` until stopped, idle for ``idle_seconds`` or made stale."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    owner = path.parent.lstat()
-    if owner.st_uid != os.getuid() or owner.st_mode & 0o077:
+    if not rendezvous.is_private_directory(str(path.parent)):
         raise SystemExit(f"goship server: {path.parent} is not private to this user; not serving")
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -168,22 +155,22 @@ def _talk(path: Path, request: dict[str, Any], timeout: float = 5.0) -> dict[str
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.settimeout(timeout)
             connection.connect(str(path))
-            connection.sendall((json.dumps(request) + "\n").encode())
-            answer: dict[str, Any] = json.loads(_read_line(connection) or b"{}")
+            rendezvous.send(connection, request)
+            answer: dict[str, Any] | None = rendezvous.receive(connection)
             return answer
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError):
         return None
 
 
 def _require_unix_sockets() -> None:
-    if not hasattr(socket, "AF_UNIX"):
+    if not rendezvous.supported():
         raise UsageError("the build server needs Unix sockets, which this Python lacks",
                          "builds run in-process as they always do; nothing to start")
 
 
 def run_server_command(action: str, environ: dict[str, str]) -> int:
     _require_unix_sockets()
-    path = server_socket(environ, goship.__version__, sys.executable)
+    path = Path(rendezvous.socket_path(environ, goship.__version__, sys.executable))
     running = _talk(path, {"ping": True})
     if action == "status":
         if running is None:
@@ -199,11 +186,9 @@ def run_server_command(action: str, environ: dict[str, str]) -> int:
     if running is not None:
         print(f"goship server: already running (pid {running.get('pid')})")
         return 0
-    if path.parent.exists():
-        owner = path.parent.lstat()
-        if owner.st_uid != os.getuid() or owner.st_mode & 0o077:
-            raise UsageError(f"{path.parent} is not private to this user, so the server will not use it",
-                             "remove it, or set XDG_RUNTIME_DIR to a private directory")
+    if path.parent.exists() and not rendezvous.is_private_directory(str(path.parent)):
+        raise UsageError(f"{path.parent} is not private to this user, so the server will not use it",
+                         "remove it, or set XDG_RUNTIME_DIR to a private directory")
     with contextlib.suppress(OSError):
         path.unlink()  # a socket left by a server that died
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
