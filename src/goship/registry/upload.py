@@ -7,8 +7,10 @@ can be retried from the start.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import BinaryIO
 
 import httpx
@@ -76,8 +78,6 @@ def upload_blob(
     """
     what = f"pushing blob {digest.short()} to {ref.name}"
     scopes: tuple[str, ...] = (push_scope(ref.repository),)
-    if blob_exists(transport, ref, digest, scopes):
-        return "exists"
     mount_scopes = scopes
     query = ""
     if (
@@ -87,16 +87,31 @@ def upload_blob(
     ):
         mount_scopes = (*scopes, pull_scope(mount_from.repository))
         query = f"?mount={digest}&from={mount_from.repository}"
+    session: str | None = None
+    if query:
+        if blob_exists(transport, ref, digest, scopes):
+            return "exists"
+    else:
+        # Ask whether the blob is there and open an upload session at the same time: one
+        # round trip instead of two for a new blob; a session not needed is cancelled.
+        with ThreadPoolExecutor(max_workers=1) as side:
+            opening = side.submit(_open_session, transport, ref, scopes, what)
+            exists = blob_exists(transport, ref, digest, scopes)
+            session = opening.result()
+        if exists:
+            _cancel_session(transport, session, scopes, what)
+            return "exists"
     attempts = 1 + max(transport.options.retries, 0)
     for attempt in range(attempts):
         try:
             return _upload_once(transport, ref, digest, size, opener, query, mount_scopes,
-                                on_progress, chunk_size, what)
+                                on_progress, chunk_size, what, session)
         except RegistryError as exc:
             # A session whose upload broke off may hold part of the bytes: never resume it,
             # start again with a new one. Refusals (AuthError) are not worth retrying.
             if isinstance(exc, AuthError) or attempt + 1 >= attempts:
                 raise
+            session = None
             time.sleep(transport.options.backoff * (2**attempt))
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -112,20 +127,23 @@ def _upload_once(
     on_progress: Progress | None,
     chunk_size: int | None,
     what: str,
+    location: str | None = None,
 ) -> str:
     scopes = (push_scope(ref.repository),)
-    response = transport.request(
-        "POST",
-        f"/v2/{ref.repository}/blobs/uploads/{query}",
-        what=what,
-        scopes=mount_scopes,
-        headers={"Content-Length": "0"},
-        retry=True,  # a second upload session is harmless
-    )
-    if response.status_code == 201 and query:
-        return "mounted"
-    location = _session(response, what, transport)
-    minimum = response.headers.get("oci-chunk-min-length", "")
+    response: httpx.Response | None = None
+    if location is None:
+        response = transport.request(
+            "POST",
+            f"/v2/{ref.repository}/blobs/uploads/{query}",
+            what=what,
+            scopes=mount_scopes,
+            headers={"Content-Length": "0"},
+            retry=True,  # a second upload session is harmless
+        )
+        if response.status_code == 201 and query:
+            return "mounted"
+        location = _session(response, what, transport)
+    minimum = response.headers.get("oci-chunk-min-length", "") if response is not None else ""
     if chunk_size is not None:
         if minimum.isdigit():
             chunk_size = max(chunk_size, int(minimum))
@@ -153,6 +171,20 @@ def _upload_once(
         return "uploaded"
     _check_committed(response, digest, what, transport)
     return "uploaded"
+
+
+def _open_session(transport: Transport, ref: Reference, scopes: tuple[str, ...], what: str) -> str:
+    response = transport.request(
+        "POST", f"/v2/{ref.repository}/blobs/uploads/", what=what, scopes=scopes,
+        headers={"Content-Length": "0"}, retry=True,
+    )
+    return _session(response, what, transport)
+
+
+def _cancel_session(transport: Transport, location: str, scopes: tuple[str, ...], what: str) -> None:
+    """Best effort: a session left open is purged by the registry after a while anyway."""
+    with contextlib.suppress(RegistryError):
+        transport.request("DELETE", location, what=what, scopes=scopes, retry=False).close()
 
 
 def _session(response: httpx.Response, what: str, transport: Transport) -> str:
