@@ -1049,6 +1049,8 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp directory")
     parser.add_argument("--layout-only", action="store_true",
                         help="do not push with goship (when its registry client is unavailable)")
+    parser.add_argument("--no-server", action="store_true",
+                        help="GOSHIP_SERVER=off: every goship run starts Python afresh")
     parser.add_argument("--server", action="store_true",
                         help="time goship through `goship server` (times only; no profiles, memory "
                              "or compressor runs)")
@@ -1058,12 +1060,17 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="goship-bench-"))
     log(f"working in {work}")
     registry: Registry | None = None
+    tools: Tools | None = None
     try:
         tools = Tools.find(None if args.no_bytecode_cache else work / "pycache")
+        # goship leaves a build server after its first build (outside CI); keep the bench's
+        # own, and stop it at the end. --server starts it before the first build.
+        runtime = work / "run"
+        runtime.mkdir(mode=0o700)
+        tools.env["XDG_RUNTIME_DIR"] = str(runtime)
+        if args.no_server:
+            tools.env["GOSHIP_SERVER"] = "off"
         if args.server:
-            runtime = work / "run"
-            runtime.mkdir(mode=0o700)
-            tools.env["XDG_RUNTIME_DIR"] = str(runtime)
             run([str(tools.goship), "server", "start"], env=tools.env)
         registry = Registry(work / "registry", tools.registry)
         module = make_module(work / "hello")
@@ -1094,7 +1101,7 @@ def main() -> int:
         log("compressors")
         results["compression"] = compression_benchmark(contestants.goship_binary.read_bytes(), 5)
     finally:
-        if args.server:
+        if tools is not None:
             subprocess.run([str(tools.goship), "server", "stop"], env=tools.env, check=False,
                            capture_output=True)
         if registry is not None:

@@ -2,7 +2,8 @@
 
 It imports only modules built into Python (and goship's version), so a build through the
 server costs little more than starting Python. Without a server, or for other commands,
-it loads the real command line and runs it in this process.
+it loads the real command line and runs it in this process; after such a build it leaves a
+server running for the next one, except in CI or with GOSHIP_SERVER=off.
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ def entry() -> None:
         from goship.cli.main import main
 
         code = main(argv)
+        if argv[:1] == ["build"] and code in (0, 4):
+            from goship.cli.server import start_after_build
+
+            start_after_build(dict(os.environ))
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

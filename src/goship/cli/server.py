@@ -117,9 +117,17 @@ def _serve_one(connection: socket.socket, started: tuple[tuple[str, int, int], .
 
 def serve(path: Path, idle_seconds: float = IDLE_SECONDS) -> None:
     """Listen on ``path`` until stopped, idle for ``idle_seconds`` or made stale."""
+    import fcntl
+
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not rendezvous.is_private_directory(str(path.parent)):
         raise SystemExit(f"goship server: {path.parent} is not private to this user; not serving")
+    # One server per socket: a second one started at the same moment leaves quietly.
+    lock = path.with_suffix(".lock").open("a")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(temporary))
@@ -144,10 +152,49 @@ def serve(path: Path, idle_seconds: float = IDLE_SECONDS) -> None:
         listener.close()
         with contextlib.suppress(OSError):
             path.unlink()
+        lock.close()
 
 
 # ---------------------------------------------------------------------------------------
-# `goship server start | stop | status`
+# `goship server start | stop | status`, and the start after a build
+
+# What the server process itself keeps of the environment: every build brings its own, so
+# credentials and tokens in the starting shell's environment do not stay resident.
+_SERVER_ENVIRONMENT = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TMPDIR",
+                       "XDG_RUNTIME_DIR", "PYTHONPATH", "VIRTUAL_ENV")
+
+
+def spawn(path: Path, environ: dict[str, str]) -> Path:
+    """Start a server for ``path`` in the background; returns its log file."""
+    with contextlib.suppress(OSError):
+        path.unlink()  # a socket left by a server that died
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    log = path.with_suffix(".log")
+    env = {key: environ[key] for key in _SERVER_ENVIRONMENT if key in environ}
+    with log.open("wb") as output:
+        subprocess.Popen(  # our own interpreter and module
+            [sys.executable, "-m", "goship.cli.server", str(path)],
+            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+            start_new_session=True, env=env,
+        )
+    return log
+
+
+def start_after_build(environ: dict[str, str]) -> None:
+    """Leave a server running for the next build, unless told not to or in CI.
+
+    Like a Gradle daemon: the first build pays for starting Python, the next ones do not.
+    """
+    if environ.get("GOSHIP_SERVER") == "off" or environ.get("CI") or not rendezvous.supported():
+        return
+    path = Path(rendezvous.socket_path(environ, goship.__version__, sys.executable))
+    if path.parent.exists() and not rendezvous.is_private_directory(str(path.parent)):
+        return
+    if rendezvous.is_private_socket(str(path)) and _talk(path, {"ping": True}, timeout=0.5):
+        return
+    spawn(path, environ)
+    print("goship: started a build server to make the next builds faster "
+          "(`goship server stop` ends it; GOSHIP_SERVER=off turns this off)", file=sys.stderr)
 
 
 def _talk(path: Path, request: dict[str, Any], timeout: float = 5.0) -> dict[str, Any] | None:
@@ -189,16 +236,7 @@ def run_server_command(action: str, environ: dict[str, str]) -> int:
     if path.parent.exists() and not rendezvous.is_private_directory(str(path.parent)):
         raise UsageError(f"{path.parent} is not private to this user, so the server will not use it",
                          "remove it, or set XDG_RUNTIME_DIR to a private directory")
-    with contextlib.suppress(OSError):
-        path.unlink()  # a socket left by a server that died
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    log = path.with_suffix(".log")
-    with log.open("wb") as output:
-        subprocess.Popen(  # our own interpreter and module
-            [sys.executable, "-m", "goship.cli.server", str(path)],
-            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-            start_new_session=True, env=environ,
-        )
+    log = spawn(path, environ)
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline:
         answer = _talk(path, {"ping": True}, timeout=1.0)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,3 +64,29 @@ def test_a_socket_directory_others_can_write_is_not_used(server_env: dict[str, s
     result = command(server_env, "server", "start", cwd=example)
     assert result.code == 2 and "not private" in result.stderr
     assert command(server_env, "build", cwd=example).code == 0  # builds in-process instead
+
+
+def test_a_build_leaves_a_server_for_the_next_one_except_in_ci(server_env: dict[str, str],
+                                                               example: Path) -> None:
+    in_ci = command({**server_env, "CI": "true"}, "build", cwd=example)
+    assert in_ci.code == 0 and "build server" not in in_ci.stderr
+    assert command(server_env, "server", "status", cwd=example).code == 3
+
+    outside_ci = {key: value for key, value in server_env.items() if key != "CI"}
+    first = command(outside_ci, "build", cwd=example)
+    assert first.code == 0, first.output
+    assert "started a build server" in first.stderr
+    for _ in range(100):
+        if command(outside_ci, "server", "status", cwd=example).code == 0:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("no server came up after the first build")
+    second = command(outside_ci, "build", cwd=example)
+    assert second.code == 0 and "started a build server" not in second.stderr
+    assert second.stdout == first.stdout
+
+    off = command({**outside_ci, "GOSHIP_SERVER": "off"}, "server", "stop", cwd=example)
+    assert off.code == 0
+    assert "build server" not in command({**outside_ci, "GOSHIP_SERVER": "off"}, "build",
+                                         cwd=example).stderr
