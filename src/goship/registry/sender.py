@@ -5,6 +5,7 @@ jitter, and redirects that never carry registry credentials to another host.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import logging
 import random
@@ -34,8 +35,27 @@ MAX_RETRY_AFTER = 60.0
 _jitter = random.Random()  # noqa: S311 - jitter, not cryptography
 
 
+_contexts: dict[tuple[str, int], ssl.SSLContext] = {}
+_contexts_lock = threading.Lock()
+
+
 def ssl_context(options: RegistryOptions) -> ssl.SSLContext:
-    """The certifi bundle plus ``options.ca_file`` (a private registry CA)."""
+    """The certifi bundle plus ``options.ca_file`` (a private registry CA).
+
+    Loading the bundle costs 15-25 ms, so a context is made once per CA file (and its
+    modification time) and shared: the build server then pays for it once, not per build.
+    """
+    key = ("", 0)
+    if options.ca_file is not None:
+        with contextlib.suppress(OSError):
+            key = (str(options.ca_file), options.ca_file.stat().st_mtime_ns)
+    with _contexts_lock:
+        if key not in _contexts:
+            _contexts[key] = _new_ssl_context(options)
+        return _contexts[key]
+
+
+def _new_ssl_context(options: RegistryOptions) -> ssl.SSLContext:
     context = ssl.create_default_context(cafile=certifi.where())
     if options.ca_file is not None:
         try:
