@@ -115,6 +115,28 @@ def _serve_one(connection: socket.socket, started: tuple[tuple[str, int, int], .
     return True
 
 
+def _load_everything() -> None:
+    """Import what a build and a push use, then keep those objects out of the garbage
+    collector's way: a build should find all of it ready and pay for no collection."""
+    import gc
+
+    import goship.cli.build
+    import goship.cli.output
+    import goship.image.base
+    import goship.image.builder
+    import goship.oci.layout
+    import goship.publish.destinations
+    import goship.publish.layout
+    import goship.publish.registry
+    import goship.registry.client
+    from goship.oci.compress import Compression
+
+    Compression()._module()
+    del goship  # the names above were imported for their side effect: being loaded
+    gc.collect()
+    gc.freeze()
+
+
 def serve(path: Path, idle_seconds: float = IDLE_SECONDS) -> None:
     """Listen on ``path`` until stopped, idle for ``idle_seconds`` or made stale."""
     import fcntl
@@ -136,6 +158,7 @@ def serve(path: Path, idle_seconds: float = IDLE_SECONDS) -> None:
     listener.listen(8)
     listener.settimeout(idle_seconds)
     started = _fingerprint()
+    _load_everything()
     try:
         while True:
             try:
