@@ -187,6 +187,11 @@ _SERVER_ENVIRONMENT = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TMP
                        "XDG_RUNTIME_DIR", "PYTHONPATH", "VIRTUAL_ENV")
 
 
+# Set by CI services (most set CI; these are the ones that may not).
+_CI_VARIABLES = ("CI", "CONTINUOUS_INTEGRATION", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL",
+                 "TF_BUILD", "BUILDKITE", "TEAMCITY_VERSION", "DRONE")
+
+
 def spawn(path: Path, environ: dict[str, str]) -> Path:
     """Start a server for ``path`` in the background; returns its log file."""
     with contextlib.suppress(OSError):
@@ -208,8 +213,10 @@ def start_after_build(environ: dict[str, str]) -> None:
 
     Like a Gradle daemon: the first build pays for starting Python, the next ones do not.
     """
-    if environ.get("GOSHIP_SERVER") == "off" or environ.get("CI") or not rendezvous.supported():
+    if environ.get("GOSHIP_SERVER") == "off" or not rendezvous.supported():
         return
+    if any(environ.get(name) for name in _CI_VARIABLES):
+        return  # a CI job's processes should end with the job
     path = Path(rendezvous.socket_path(environ, goship.__version__, sys.executable))
     if path.parent.exists() and not rendezvous.is_private_directory(str(path.parent)):
         return
