@@ -15,7 +15,9 @@ from goship.image.project import build_images, module_root
 from goship.oci.reference import Reference
 
 if TYPE_CHECKING:
+    from goship.config import ImageSpec
     from goship.image.project import BuiltImage
+    from goship.oci.layer import LayerTap
     from goship.publish.interface import Published, Publisher
     from goship.registry.client import RegistryClient
 
@@ -68,8 +70,17 @@ def run_build(args: argparse.Namespace) -> int:
         for publisher in publishers:
             publisher.prepare()
 
+    def layer_tap(spec: ImageSpec) -> LayerTap | None:
+        """New layers stream to the registry while they are compressed."""
+        for publisher in publishers:
+            tap = publisher.layer_tap(spec.name)
+            if tap is not None:
+                return tap
+        return None
+
     try:
-        built = build_images(config, registry=client, reporter=reporter, prepare=prepare)
+        built = build_images(config, registry=client, reporter=reporter, prepare=prepare,
+                             layer_tap=layer_tap)
         published: list[Published] = []
         for publisher in publishers:
             published.extend(publisher.publish(built, reporter))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from goship.image.base import NONROOT_UID
 from goship.image.cache import LayerCache
 from goship.oci.compress import Compression
 from goship.oci.image import Image
-from goship.oci.layer import FileLayer, TarEntry, write_layer
+from goship.oci.layer import FileLayer, LayerTap, TarEntry, write_layer
 from goship.oci.windows import windows_entries
 from goship.timestamps import rfc3339
 
@@ -131,8 +132,17 @@ def assemble(
     args: tuple[str, ...] = (),
     ports: tuple[int, ...] = (),
     data_dir: Path | None = None,
+    new_layer_tap: Callable[[], LayerTap | None] | None = None,
 ) -> Image:
-    """The image for one binary on one platform, on top of ``base``."""
+    """The image for one binary on one platform, on top of ``base``.
+
+    ``new_layer_tap`` gives a tap for each layer that is made now (not found in the cache):
+    the registry publisher uploads it while it is compressed.
+    """
+
+    def tap() -> LayerTap | None:
+        return new_layer_tap() if new_layer_tap is not None else None
+
     windows = binary.platform.is_windows
     mtime = facts.created_epoch
     layers: list[FileLayer] = []
@@ -141,7 +151,7 @@ def assemble(
     app_layer, _ = cache.get_or_create(
         app_key,
         lambda blobs: write_layer(_app_entries(binary, windows), blobs, mtime=mtime,
-                                  compression=compression),
+                                  compression=compression, tap=tap()),
     )
     layers.append(app_layer)
     extra_env = dict(env or {})
@@ -150,7 +160,8 @@ def assemble(
         data_key = LayerCache.key(kind="data", content=_content_key(entries), windows=windows,
                                   mtime=mtime, compression=str(compression))
         data_layer, _ = cache.get_or_create(
-            data_key, lambda blobs: write_layer(entries, blobs, mtime=mtime, compression=compression)
+            data_key, lambda blobs: write_layer(entries, blobs, mtime=mtime, compression=compression,
+                                                tap=tap())
         )
         layers.insert(0, data_layer)
         extra_env["GOSHIP_DATA_PATH"] = "C:\\app\\data" if windows else f"/{DATA_DIR}"

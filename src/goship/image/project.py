@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from goship.image.base import RegistryReader
     from goship.image.cache import LayerCache
     from goship.oci.image import Artifact, Image
+    from goship.oci.layer import LayerTap
 
 # The image, registry and layer modules are imported inside build_images, after Go has
 # been started: their import time then overlaps the compilation instead of preceding it.
@@ -148,6 +149,7 @@ def build_images(
     reporter: Reporter,
     plan: BuildPlan | None = None,
     prepare: Callable[[], None] | None = None,
+    layer_tap: Callable[[ImageSpec], LayerTap | None] | None = None,
 ) -> list[BuiltImage]:
     """Compile and assemble every configured image for every configured platform.
 
@@ -225,9 +227,10 @@ def build_images(
                 labels=config.labels + spec.labels,
             )
             data_dir = (config.module_dir / spec.data_dir) if spec.data_dir else None
+            taps = (lambda: layer_tap(spec)) if layer_tap is not None else None
             image = assemble(bases.base_for(platform), binary, facts=facts, cache=cache,
                              compression=config.compression, env=dict(spec.env), args=spec.args,
-                             ports=spec.ports, data_dir=data_dir)
+                             ports=spec.ports, data_dir=data_dir, new_layer_tap=taps)
             return image, binary
 
         # Compiles were queued first, so an assemble job only waits on a compile that runs.

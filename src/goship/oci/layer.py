@@ -97,10 +97,23 @@ class RemoteLayer:
         return self.fetch(self.descriptor.digest)
 
 
+class LayerTap(Protocol):
+    """Sees a new layer's compressed bytes as they are written (to upload them at once)."""
+
+    def write(self, piece: bytes) -> None: ...
+
+    def finish(self, layer: FileLayer) -> None:
+        """The layer is complete; its descriptor says what the bytes were."""
+
+    def abort(self) -> None:
+        """The layer will not be complete."""
+
+
 class _LayerSink(io.RawIOBase):
     """The file object tarfile writes into: hashes the tar, compresses, hashes the gzip."""
 
-    def __init__(self, out: BinaryIO, compression: Compression) -> None:
+    def __init__(self, out: BinaryIO, compression: Compression,
+                 tap: LayerTap | None = None) -> None:
         super().__init__()
         self._out = out
         self._buffer = bytearray()
@@ -108,12 +121,15 @@ class _LayerSink(io.RawIOBase):
         self.gzip_hash = hashlib.sha256()
         self.gzip_size = 0
         self._written = 0
+        self._tap = tap
         self._gzip = GzipWriter(compression, self._emit)
 
     def _emit(self, data: bytes) -> None:
         self.gzip_hash.update(data)
         self.gzip_size += len(data)
         self._out.write(data)
+        if self._tap is not None:
+            self._tap.write(data)
 
     def writable(self) -> bool:
         return True
@@ -192,8 +208,13 @@ def write_layer(
     mtime: int,
     compression: Compression,
     media_type: str = mediatypes.OCI_LAYER_GZIP,
+    tap: LayerTap | None = None,
 ) -> FileLayer:
-    """Write a gzip layer into ``directory/sha256/<hex>`` (atomically) and describe it."""
+    """Write a gzip layer into ``directory/sha256/<hex>`` (atomically) and describe it.
+
+    A ``tap`` sees the compressed bytes as they are written and is told at the end
+    whether the layer was finished.
+    """
     blobs = directory / "sha256"
     try:
         blobs.mkdir(parents=True, exist_ok=True)
@@ -204,7 +225,7 @@ def write_layer(
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as out:
-            sink = _LayerSink(out, compression)
+            sink = _LayerSink(out, compression, tap)
             write_tar(entries, sink, mtime)
             sink.finish()
         digest = Digest("sha256", sink.gzip_hash.hexdigest())
@@ -213,9 +234,14 @@ def write_layer(
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()
+        if tap is not None:
+            tap.abort()
         raise
     descriptor = Descriptor(media_type, digest, sink.gzip_size)
-    return FileLayer(final, descriptor, Digest("sha256", sink.tar_hash.hexdigest()))
+    layer = FileLayer(final, descriptor, Digest("sha256", sink.tar_hash.hexdigest()))
+    if tap is not None:
+        tap.finish(layer)
+    return layer
 
 
 def iter_chunks(stream: BinaryIO) -> Iterator[bytes]:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from goship.image.project import BuiltImage
 from goship.oci.digest import Digest
+from goship.oci.layer import LayerTap
 from goship.progress import Reporter
 
 
@@ -24,6 +25,9 @@ class Publisher(Protocol):
     def prepare(self) -> None:
         """Get ready (connect, authenticate) before the images exist; may do nothing."""
 
+    def layer_tap(self, image_name: str) -> LayerTap | None:
+        """A tap that publishes a new layer of the named image while it is written, or None."""
+
     def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]: ...
 
 
@@ -38,6 +42,13 @@ class MultiPublisher:
     def prepare(self) -> None:
         for publisher in self._publishers:
             publisher.prepare()
+
+    def layer_tap(self, image_name: str) -> LayerTap | None:
+        for publisher in self._publishers:
+            tap = publisher.layer_tap(image_name)
+            if tap is not None:
+                return tap  # one stream per layer: the first publisher that wants one
+        return None
 
     def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]:
         results: list[Published] = []

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from goship.image.project import BuiltImage
+from goship.oci.layer import LayerTap
 from goship.oci.layout import write_layout
 from goship.progress import Reporter
 from goship.publish.interface import Published
@@ -18,6 +19,9 @@ class LayoutPublisher:
 
     def prepare(self) -> None:
         pass
+
+    def layer_tap(self, image_name: str) -> LayerTap | None:
+        return None
 
     def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]:
         results = []

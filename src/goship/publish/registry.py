@@ -21,14 +21,26 @@ from goship.image.project import BuiltImage
 from goship.oci import mediatypes
 from goship.oci.digest import Digest
 from goship.oci.image import Artifact, Image, ImageIndex, images_of, unique_layers
-from goship.oci.layer import Layer
+from goship.oci.layer import FileLayer, Layer, LayerTap
 from goship.oci.reference import Reference
 from goship.progress import Reporter
 from goship.publish.interface import Published
 
 
+class BlobStream(Protocol):
+    """A blob upload fed while the blob is being made (goship.registry.stream)."""
+
+    def write(self, piece: bytes) -> None: ...
+
+    def finish(self, digest: Digest, size: int) -> bool: ...
+
+    def abort(self) -> None: ...
+
+
 class RegistryWriter(Protocol):
     """What pushing needs of a registry client."""
+
+    def stream_upload(self, ref: Reference) -> BlobStream: ...
 
     def head_manifest(self, ref: Reference) -> tuple[str, Digest, int] | None: ...
 
@@ -43,6 +55,7 @@ class RegistryWriter(Protocol):
         *,
         mount_from: Reference | None = None,
         on_progress: Callable[[int], None] | None = None,
+        likely_present: bool = False,
     ) -> str: ...
 
 
@@ -95,12 +108,14 @@ def push_artifact(
     parallel: int = 4,
     stats: PushStats | None = None,
     known_tags: Mapping[str, Digest | None] | None = None,
+    present: frozenset[Digest] = frozenset(),
 ) -> Digest:
     """Push ``artifact`` to ``target``'s repository and point each tag at it.
 
     ``known_tags`` holds what the tags were found to name moments ago (None: no such
-    tag), so they are not asked again. A manifest PUT by tag stores manifest and tag in one
-    step: the tag exists only once the registry has accepted the manifest.
+    tag), so they are not asked again; ``present`` names blobs known to be in the
+    repository already (streamed there while they were made). A manifest PUT by tag stores
+    manifest and tag in one step: the tag exists only once the registry has accepted it.
     """
     stats = stats if stats is not None else PushStats()
     repository = target.with_tag("")
@@ -120,7 +135,7 @@ def push_artifact(
 
     # Blobs the registry holds already (the image under another tag, a shared base) are
     # found by one HEAD each and not sent again.
-    _push_blobs(client, artifact, repository, reporter, parallel, stats)
+    _push_blobs(client, artifact, repository, reporter, parallel, stats, present)
     if isinstance(artifact, ImageIndex):
         for image in artifact.images:
             client.put_manifest(repository.with_digest(image.digest), image.manifest_bytes,
@@ -138,12 +153,13 @@ def _manifest_of(artifact: Artifact) -> tuple[bytes, str]:
 
 
 def _push_blobs(client: RegistryWriter, artifact: Artifact, repository: Reference,
-                reporter: Reporter, parallel: int, stats: PushStats) -> None:
+                reporter: Reporter, parallel: int, stats: PushStats,
+                present: frozenset[Digest] = frozenset()) -> None:
     """Upload every layer and config blob, in parallel; raise the first failure."""
 
     def upload_layer(layer: Layer) -> None:
         descriptor = layer.descriptor
-        if descriptor.is_foreign:
+        if descriptor.is_foreign or descriptor.digest in present:
             return
         origin = layer.origin
         mount_from = None
@@ -156,6 +172,8 @@ def _push_blobs(client: RegistryWriter, artifact: Artifact, repository: Referenc
             outcome = client.upload_blob(
                 repository, descriptor.digest, descriptor.size, opener, mount_from=mount_from,
                 on_progress=lambda done: reporter.transfer(task, done, descriptor.size),
+                # new layers were streamed up as they were made: what is left is mostly base
+                likely_present=True,
             )
         finally:
             opener.close()
@@ -204,6 +222,17 @@ class RegistryPublisher:
         self._parallel = parallel
         self._known: dict[str, dict[str, Digest | None]] = {name: {} for name in targets}
         self.stats = PushStats()
+        # (repository, digest) -> size of blobs streamed there while they were made
+        self._streamed: dict[tuple[str, Digest], int] = {}
+        self._streamed_lock = threading.Lock()
+
+    def layer_tap(self, image_name: str) -> LayerTap | None:
+        target = self._targets[image_name].with_tag("")
+        return _StreamingTap(self, target, self._client.stream_upload(target))
+
+    def streamed(self, repository: Reference, digest: Digest, size: int) -> None:
+        with self._streamed_lock:
+            self._streamed[(repository.repository, digest)] = size
 
     def prepare(self) -> None:
         """Connect, authenticate and read what the tags name now, while Go still compiles."""
@@ -219,10 +248,15 @@ class RegistryPublisher:
             tags = self._tags[item.spec.name]
             reporter.step(f"pushing {item.spec.name} to {target.name}")
             before = self.stats.uploaded_bytes
+            with self._streamed_lock:
+                streamed = {digest: self._streamed.pop((target.repository, digest))
+                            for layer in unique_layers(item.artifact)
+                            if (target.repository, digest := layer.descriptor.digest) in self._streamed}
             digest = push_artifact(self._client, item.artifact, target, tags, reporter=reporter,
                                    parallel=self._parallel, stats=self.stats,
-                                   known_tags=self._known[item.spec.name])
-            uploaded = self.stats.uploaded_bytes - before
+                                   known_tags=self._known[item.spec.name],
+                                   present=frozenset(streamed))
+            uploaded = self.stats.uploaded_bytes - before + sum(streamed.values())
             for number, tag in enumerate(tags):
                 # The bytes went up once for all tags: count them on the first only.
                 results.append(Published(item.spec.name, "registry",
@@ -230,3 +264,22 @@ class RegistryPublisher:
                                          uploaded if number == 0 else 0))
         return results
 
+
+class _StreamingTap:
+    """Feeds a new layer to a streamed upload and tells the publisher when it landed."""
+
+    def __init__(self, publisher: RegistryPublisher, repository: Reference, stream: BlobStream) -> None:
+        self._publisher = publisher
+        self._repository = repository
+        self._stream = stream
+
+    def write(self, piece: bytes) -> None:
+        self._stream.write(piece)
+
+    def finish(self, layer: FileLayer) -> None:
+        descriptor = layer.descriptor
+        if self._stream.finish(descriptor.digest, descriptor.size):
+            self._publisher.streamed(self._repository, descriptor.digest, descriptor.size)
+
+    def abort(self) -> None:
+        self._stream.abort()

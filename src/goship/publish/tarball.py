@@ -7,6 +7,7 @@ from pathlib import Path
 
 from goship.image.project import BuiltImage
 from goship.oci.image import Image, images_of
+from goship.oci.layer import LayerTap
 from goship.oci.platform import Platform
 from goship.oci.tarball import write_tarball
 from goship.progress import Reporter
@@ -30,6 +31,9 @@ class TarballPublisher:
 
     def prepare(self) -> None:
         pass
+
+    def layer_tap(self, image_name: str) -> LayerTap | None:
+        return None
 
     def publish(self, built: Sequence[BuiltImage], reporter: Reporter) -> list[Published]:
         chosen = [(_pick(item, self._prefer), self._names[item.spec.name]) for item in built]

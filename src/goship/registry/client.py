@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import BinaryIO, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from goship.oci.digest import Digest
 from goship.oci.reference import Reference
@@ -21,6 +21,9 @@ from goship.registry.credentials import Keychain
 from goship.registry.options import RegistryOptions
 from goship.registry.transport import Transport
 from goship.registry.upload import Opener, Progress
+
+if TYPE_CHECKING:
+    from goship.registry.stream import StreamedUpload
 
 
 class RegistryClient:
@@ -101,6 +104,7 @@ class RegistryClient:
         *,
         mount_from: Reference | None = None,
         on_progress: Progress | None = None,
+        likely_present: bool = False,
     ) -> str:
         """Make the blob exist in ``ref``'s repository: returns "exists", "mounted" or
         "uploaded". ``opener`` returns a fresh binary stream of the blob each call."""
@@ -113,7 +117,14 @@ class RegistryClient:
             mount_from=mount_from,
             on_progress=on_progress,
             chunk_size=self.options.chunk_size,
+            likely_present=likely_present,
         )
+
+    def stream_upload(self, ref: Reference) -> StreamedUpload:
+        """Start uploading a blob that is still being produced (see registry/stream.py)."""
+        from goship.registry.stream import StreamedUpload
+
+        return StreamedUpload(self.transport(ref), ref)
 
     # -- tags and referrers ---------------------------------------------------------------
 

@@ -70,8 +70,12 @@ def upload_blob(
     mount_from: Reference | None = None,
     on_progress: Progress | None = None,
     chunk_size: int | None = None,
+    likely_present: bool = False,
 ) -> str:
     """Make the blob exist in ``ref``'s repository: "exists", "mounted" or "uploaded".
+
+    For a blob that is ``likely_present`` (a base layer) the existence check comes first;
+    otherwise it runs beside opening the upload session.
 
     ``on_progress`` gets the number of bytes sent so far (it restarts from 0 when an
     attempt is retried).
@@ -88,7 +92,7 @@ def upload_blob(
         mount_scopes = (*scopes, pull_scope(mount_from.repository))
         query = f"?mount={digest}&from={mount_from.repository}"
     session: str | None = None
-    if query:
+    if query or likely_present:
         if blob_exists(transport, ref, digest, scopes):
             return "exists"
     else:

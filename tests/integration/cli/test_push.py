@@ -218,3 +218,21 @@ def test_several_tags_count_the_upload_once(goship: Goship, example: Path, regis
     uploaded = [p["uploaded_bytes"] for p in image["published"]]
     manifest = raw_manifest(f"{target}:b")
     assert uploaded == [sum(layer["size"] for layer in manifest["layers"]) + manifest["config"]["size"], 0]
+
+
+def test_a_new_layer_streams_to_the_registry_while_it_is_compressed(goship: Goship, example: Path,
+                                                                      registry_factory) -> None:
+    registry = registry_factory("plain", access_log=True)
+    target = f"{registry.host}/team/streamed"
+    assert goship("build", "--push", target, cwd=example).code == 0
+    main = example / "cmd" / "hello" / "main.go"
+    main.write_text(main.read_text().replace("hello from goship", "streamed from goship"))
+    result = goship("build", "--push", target, "--json", cwd=example)
+    [image] = pushed(result)
+    manifest = raw_manifest(f"{target}:latest")
+    app_layer = manifest["layers"][-1]
+    log = registry.log_file.read_text()
+    assert "PATCH /v2/team/streamed/blobs/uploads/" in log
+    assert 'PUT /v2/team/streamed/blobs/uploads/' in log and app_layer["digest"] in log
+    # counted once, as uploaded, though no ordinary upload of it took place
+    assert image["published"][0]["uploaded_bytes"] == app_layer["size"] + manifest["config"]["size"]

@@ -42,7 +42,8 @@ class RecordingRegistry:
 
     def upload_blob(self, ref: Reference, digest: Digest, size: int, opener: Callable[[], BinaryIO], *,
                     mount_from: Reference | None = None,
-                    on_progress: Callable[[int], None] | None = None) -> str:
+                    on_progress: Callable[[int], None] | None = None,
+                    likely_present: bool = False) -> str:
         if digest in self.blobs:
             return "exists"
         if digest == self.fail_on_blob:
