@@ -57,17 +57,32 @@ def _through_server(argv: list[str]) -> int | None:
     return 1
 
 
+def _command(argv: list[str]) -> str:
+    """The command word, past the options that may come before it (-v, -C DIR)."""
+    position = 0
+    while position < len(argv):
+        word = argv[position]
+        if word in ("-C", "--directory"):
+            position += 2
+        elif word.startswith("-"):
+            position += 1
+        else:
+            return word
+    return ""
+
+
 def entry() -> None:
     """Run, flush, and leave without tearing the interpreter down: every file is closed and
     every thread joined by then, and freeing modules one by one costs tens of milliseconds
     that a build with nothing to do should not pay."""
     argv = sys.argv[1:]
-    code = _through_server(argv) if argv[:1] == ["build"] else None
+    building = _command(argv) == "build"
+    code = _through_server(argv) if building else None
     if code is None:
         from goship.cli.main import main
 
         code = main(argv)
-        if argv[:1] == ["build"] and code in (0, 4):
+        if building and code in (0, 4):
             from goship.cli.server import start_after_build
 
             start_after_build(dict(os.environ))
