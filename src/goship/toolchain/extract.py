@@ -1,0 +1,134 @@
+"""Extracting a Go distribution archive (.tar.gz or .zip) without trusting its entry names.
+
+tarfile and zipfile read the formats; the policy of what may be written is here, by hand,
+because neither module has one that fits: tarfile's "data" filter still writes links that
+stay inside the tree (and is missing from early Python 3.10 patch releases), and zipfile
+has no filter at all. One policy covers both formats:
+
+- only regular files and directories: symlinks, hard links, devices and FIFOs are refused;
+- every name is relative, uses ``/`` only, has no ``..`` part, no drive or ``:``;
+- every name lies under the top-level ``go/`` directory of Go's official archives, and the
+  tree must hold ``go/bin/go`` (or ``go.exe``).
+
+The first refused entry stops extraction with an ArchiveError; the caller extracts into a
+temporary directory and removes it, so a refused archive leaves nothing behind. Files are
+written 0755 when the archive marks them executable and 0644 otherwise.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import stat
+import tarfile
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from goship.progress import Reporter
+from goship.toolchain.errors import ArchiveError
+from goship.toolchain.oserrors import is_write_failure, write_failure
+
+TOP_DIR = "go"
+_COPY_BUFFER = 1 << 20
+
+
+def safe_member_path(name: str, archive: str) -> PurePosixPath:
+    """The relative path an entry may be written to, or ArchiveError saying why not."""
+    if not name or "\\" in name or ":" in name or "\x00" in name:
+        raise ArchiveError(f"{archive}: refusing entry {name!r}: not a plain relative path",
+                           "the archive is not a Go distribution goship can install safely")
+    if name.startswith("/"):
+        raise ArchiveError(f"{archive}: refusing entry {name!r}: absolute path",
+                           "the archive is not a Go distribution goship can install safely")
+    parts = [part for part in name.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        raise ArchiveError(f"{archive}: refusing entry {name!r}: it climbs out with '..'",
+                           "the archive is not a Go distribution goship can install safely")
+    if not parts or parts[0] != TOP_DIR:
+        raise ArchiveError(f"{archive}: refusing entry {name!r}: outside the top-level {TOP_DIR}/ directory",
+                           "a Go distribution archive holds everything under go/")
+    return PurePosixPath(*parts)
+
+
+def extract_go_archive(archive: Path, destination: Path, *, label: str, reporter: Reporter) -> Path:
+    """Extract ``archive`` (named ``label`` in the index: .zip or .tar.gz) into the existing
+    directory ``destination``; returns the Go tree (``destination/go``)."""
+    try:
+        if label.endswith(".zip"):
+            _extract_zip(archive, destination, label, reporter)
+        else:
+            _extract_tar(archive, destination, label, reporter)
+    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise ArchiveError(f"{label} is corrupt: {exc}", "download it again") from exc
+    except OSError as exc:
+        if is_write_failure(exc):
+            raise write_failure(f"extracting {label}", destination, exc) from exc
+        raise ArchiveError(f"{label} cannot be extracted: {exc}",
+                           "the archive is damaged or not a Go distribution") from exc
+    tree = destination / TOP_DIR
+    if not any((tree / "bin" / exe).is_file() for exe in ("go", "go.exe")):
+        raise ArchiveError(f"{label} is not a Go distribution: it has no go/bin/go",
+                           "check that the release index and the mirror serve Go's official archives")
+    return tree
+
+
+def _extract_tar(archive: Path, destination: Path, label: str, reporter: Reporter) -> None:
+    total = archive.stat().st_size
+    task = f"extracting {label}"
+    with archive.open("rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as unpacked, \
+            tarfile.open(fileobj=unpacked, mode="r|") as tar:
+        reported = 0
+        for member in tar:
+            path = safe_member_path(member.name, label)
+            if member.isdir():
+                _make_dir(destination, path)
+            elif member.isreg():
+                source = tar.extractfile(member)
+                assert source is not None  # a regular file always has data
+                _write_file(destination, path, source, executable=bool(member.mode & 0o111))
+            else:
+                kind = "symlink" if member.issym() else "hard link" if member.islnk() else "special file"
+                raise ArchiveError(f"{label}: refusing entry {member.name!r}: it is a {kind}",
+                                   "Go's official archives hold only files and directories")
+            position = raw.tell()
+            if position - reported >= _COPY_BUFFER or position == total:
+                reporter.transfer(task, position, total)
+                reported = position
+
+
+def _extract_zip(archive: Path, destination: Path, label: str, reporter: Reporter) -> None:
+    task = f"extracting {label}"
+    with zipfile.ZipFile(archive) as bundle:
+        entries = bundle.infolist()
+        for number, entry in enumerate(entries, 1):
+            path = safe_member_path(entry.filename, label)
+            mode = entry.external_attr >> 16 if entry.create_system == 3 else 0
+            kind = stat.S_IFMT(mode)
+            if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+                name = "symlink" if kind == stat.S_IFLNK else "special file"
+                raise ArchiveError(f"{label}: refusing entry {entry.filename!r}: it is a {name}",
+                                   "Go's official archives hold only files and directories")
+            if entry.is_dir():
+                _make_dir(destination, path)
+            else:
+                with bundle.open(entry) as source:
+                    _write_file(destination, path, source, executable=bool(mode & 0o111))
+            reporter.count(task, number, len(entries))
+
+
+def _make_dir(destination: Path, path: PurePosixPath) -> None:
+    destination.joinpath(*path.parts).mkdir(parents=True, exist_ok=True)
+
+
+def _write_file(destination: Path, path: PurePosixPath, source: IO[bytes], *, executable: bool) -> None:
+    target = destination.joinpath(*path.parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # O_NOFOLLOW: nothing here creates links, but never write through one all the same.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    mode = 0o755 if executable else 0o644
+    descriptor = os.open(target, flags, mode)
+    with os.fdopen(descriptor, "wb") as out:
+        shutil.copyfileobj(source, out, _COPY_BUFFER)
