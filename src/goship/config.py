@@ -394,3 +394,32 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
         jobs=int(jobs),
         environment=tuple(sorted(env.items())),
     )
+
+
+@dataclass(frozen=True)
+class ToolchainSettings:
+    """What `goship go` needs: where versions live, where releases come from."""
+
+    home: Path
+    cache_dir: Path
+    index_location: str | None          # GOSHIP_GO_INDEX: a URL or a file; None: go.dev
+    mirrors: tuple[str, ...]            # GOSHIP_GO_MIRRORS; empty: the official ones
+    version_override: str | None        # GOSHIP_GO_VERSION
+    gotoolchain: str | None             # GOTOOLCHAIN as the user's environment has it
+    proxy: str | None
+    no_proxy: tuple[str, ...]
+
+
+def load_toolchain_settings(env: Mapping[str, str]) -> ToolchainSettings:
+    mirrors = tuple(item.strip() for item in env.get("GOSHIP_GO_MIRRORS", "").split(",") if item.strip())
+    return ToolchainSettings(
+        home=home_dir(env),
+        cache_dir=cache_dir(env),
+        index_location=env.get("GOSHIP_GO_INDEX") or None,
+        mirrors=mirrors,
+        version_override=env.get("GOSHIP_GO_VERSION") or None,
+        gotoolchain=env.get("GOTOOLCHAIN") or None,
+        proxy=env.get("HTTPS_PROXY") or env.get("https_proxy") or None,
+        no_proxy=tuple(item for item in (env.get("NO_PROXY") or env.get("no_proxy") or "").split(",")
+                       if item.strip()),
+    )

@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "start-up. It serves this user only and stops after an idle hour.")
     server.add_argument("action", choices=["start", "stop", "status"])
 
+    from goship.cli.go import add_parser as add_go_parser
+
+    add_go_parser(commands, common)
+
     init = commands.add_parser("init", parents=[common], help="write a commented goship.toml for this module")
     init.add_argument("--force", action="store_true", help="overwrite an existing goship.toml")
     init.add_argument("--stdout", action="store_true", help="print instead of writing the file")
@@ -87,6 +91,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             from goship.cli.build import run_build
 
             return run_build(args)
+        if args.command == "go":
+            from goship.cli.go import run_go
+
+            return run_go(args)
         if args.command == "server":
             from goship.cli.server import run_server_command
 

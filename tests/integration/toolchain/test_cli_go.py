@@ -1,0 +1,69 @@
+"""`goship go …` as a user runs it, against a local mirror of real Go archives."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.fixtures.gomirror import GoMirror
+
+pytestmark = pytest.mark.integration
+
+
+def goship_go(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "goship.cli.main", "go", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_install_list_use_which_and_pin(go_mirror: GoMirror, tmp_path: Path, base_env) -> None:
+    home = tmp_path / "home"
+    env = {**base_env, "GOSHIP_HOME": str(home), "GOSHIP_CACHE": str(tmp_path / "cache"),
+           "GOSHIP_GO_INDEX": go_mirror.index_url, "GOSHIP_GO_MIRRORS": go_mirror.base_url}
+    project = tmp_path / "service"
+    project.mkdir()
+    (project / "go.mod").write_text("module example.com/service\n\ngo 1.22\n")
+
+    remote = goship_go(env, "list-remote", "--json", cwd=project)
+    assert remote.returncode == 0, remote.stderr
+    versions = [row["version"] for row in json.loads(remote.stdout)]
+    assert versions[0] == "go1.22.10" and "go1.21.13" in versions
+    assert versions == sorted(versions, key=lambda v: [int(p) for p in v[2:].split(".")], reverse=True)
+
+    which = goship_go(env, "which", cwd=project)
+    assert which.returncode == 4 and "goship go install 1.22" in which.stderr
+
+    installed = goship_go(env, "install", "1.22", cwd=project)
+    assert installed.returncode == 0, installed.stderr
+    assert installed.stdout.startswith("go1.22.10 installed in ")
+    again = goship_go(env, "install", "go1.22.10", cwd=project)
+    assert "already installed" in again.stdout
+
+    assert goship_go(env, "which", cwd=project).stdout.strip() == "go1.22.10"
+    explained = goship_go(env, "explain", cwd=project).stdout
+    assert "go.mod go line" in explained and "go1.22.10" in explained
+
+    used = goship_go(env, "use", "1.22.10", cwd=project)
+    assert used.returncode == 0, used.stderr
+    go = home / "go" / "current" / "bin" / "go"
+    version = subprocess.run([str(go), "version"], capture_output=True, text=True, check=True,
+                             env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GOTOOLCHAIN": "local"})
+    assert "go1.22.10" in version.stdout
+    listing = goship_go(env, "list", cwd=project).stdout
+    assert listing.startswith("* go1.22.10")
+
+    shell = goship_go(env, "use", "1.22", "--shell", "bash", cwd=project).stdout
+    assert "export GOROOT=" in shell and "go1.22.10" in shell
+
+    assert goship_go(env, "use", "1.21.13", "--project", cwd=project).returncode == 0
+    assert (project / ".go-version").read_text().strip() in ("1.21.13", "go1.21.13")
+    pinned = goship_go(env, "which", cwd=project)
+    assert pinned.returncode == 4 and "1.21.13" in pinned.stderr  # pinned, not installed yet
+
+    refused = goship_go(env, "uninstall", "1.22.10", cwd=project)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+
+    bad = goship_go(env, "install", "1.99.1", cwd=project)
+    assert bad.returncode == 4 and "Traceback" not in bad.stderr and "hint:" in bad.stderr
