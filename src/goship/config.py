@@ -60,6 +60,7 @@ class Options:
     jobs: int | None = None
     insecure_registries: tuple[str, ...] = ()
     ca_file: str | None = None
+    offline: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Config:
     cache_dir: Path = Path()
     home: Path = Path()
     jobs: int = 1
+    offline: bool = False
     environment: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -392,6 +394,7 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
         cache_dir=cache_dir(env),
         home=home_dir(env),
         jobs=int(jobs),
+        offline=options.offline or env.get("GOSHIP_OFFLINE", "") not in ("", "0"),
         environment=tuple(sorted(env.items())),
     )
 

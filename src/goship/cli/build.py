@@ -38,6 +38,7 @@ def run_build(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         insecure_registries=tuple(args.insecure),
         ca_file=args.ca_file,
+        offline=args.offline,
     )
     config = load_config(module_dir, options, env)
     if args.push == "" and not config.repository:

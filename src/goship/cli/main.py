@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--insecure-registry", dest="insecure", action="append", default=[],
                        metavar="HOST[:PORT]", help="allow plain HTTP / unverified TLS for this registry")
     build.add_argument("--ca-file", default=None, help="PEM file of CAs to trust for registries")
+    build.add_argument("--offline", action="store_true",
+                       help="never download: a pinned Go version must be installed already")
     build.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     build.add_argument("--quiet", "-q", action="store_true", help="print only the results")
 

@@ -129,6 +129,7 @@ def _load_everything() -> None:
     import goship.publish.layout
     import goship.publish.registry
     import goship.registry.client
+    import goship.toolchain.ensure
     from goship.oci.compress import Compression
 
     Compression()._module()

@@ -25,6 +25,7 @@ LINUX_USER = f"{NONROOT_UID}:{NONROOT_UID}"
 # nanoserver and servercore ship.
 WINDOWS_USER = "ContainerUser"
 OCI = "org.opencontainers.image."
+GO_VERSION_KEY = "dev.goship.go.version"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class ImageFacts:
     source_url: str = ""
     maintainer: str = ""
     labels: tuple[tuple[str, str], ...] = ()
+    go_version: str = ""          # the toolchain that built the binary, e.g. go1.22.10
 
     @property
     def created(self) -> str:
@@ -105,6 +107,8 @@ def _labels(facts: ImageFacts, base: Image) -> dict[str, str]:
         labels[f"{OCI}base.name"] = base.base_name
     if base.base_digest is not None:
         labels[f"{OCI}base.digest"] = str(base.base_digest)
+    if facts.go_version:
+        labels[GO_VERSION_KEY] = facts.go_version
     if facts.maintainer:
         labels["maintainer"] = facts.maintainer
         labels[f"{OCI}authors"] = facts.maintainer
@@ -180,7 +184,8 @@ def assemble(
         Labels=dict(sorted(labels.items())),
         ExposedPorts={f"{port}/tcp": {} for port in sorted(ports)} or None,
     )
-    annotations = {key: value for key, value in labels.items() if key.startswith(OCI)}
+    annotations = {key: value for key, value in labels.items()
+                   if key.startswith(OCI) or key == GO_VERSION_KEY}
     image = Image(config=config, layers=base.layers + tuple(layers),
                   base_name=base.base_name, base_digest=base.base_digest)
     return image.with_annotations(annotations)

@@ -51,11 +51,49 @@ class BuildPlan:
     epoch: int
 
 
-def plan_build(config: Config) -> BuildPlan:
+def _might_pin(config: Config) -> bool:
+    """Whether anything could pin a Go version: GOSHIP_GO_VERSION, a .go-version file here
+    or above, or a toolchain line in go.mod."""
+    if config.env.get("GOSHIP_GO_VERSION"):
+        return True
+    directory = config.module_dir.resolve()
+    if any((folder / ".go-version").is_file() for folder in (directory, *directory.parents)):
+        return True
+    try:
+        gomod = (directory / "go.mod").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(line.strip().startswith("toolchain ") for line in gomod.splitlines())
+
+
+def _pinned_go(config: Config, reporter: Reporter) -> str | None:
+    """The Go version the project pins (installed now if missing), when goship.toml and
+    GOSHIP_GO name none."""
+    if not _might_pin(config):
+        return None  # the usual case, decided without loading the version manager
+    from goship.config import load_toolchain_settings
+    from goship.toolchain.ensure import ensure_pinned
+    from goship.toolchain.layout import ToolchainHome
+
+    settings = load_toolchain_settings(config.env)
+    pin = ensure_pinned(
+        config.module_dir, ToolchainHome.for_goship_home(config.home),
+        env_version=settings.version_override, offline=config.offline,
+        index_location=settings.index_location, mirrors=settings.mirrors,
+        proxy=settings.proxy, no_proxy=settings.no_proxy,
+        cache_dir=settings.cache_dir, reporter=reporter,
+    )
+    return pin.version.number if pin is not None else None
+
+
+def plan_build(config: Config, reporter: Reporter | None = None) -> BuildPlan:
+    from goship.progress import SilentReporter
+
     check_module(config.module_dir)
     check_packages([spec.package for spec in config.images], config.module_dir)
+    setting = config.go or _pinned_go(config, reporter or SilentReporter())
     toolchain = find_toolchain(
-        config.go,
+        setting,
         search_path=config.env.get("PATH", ""),
         managed_root=config.home / "go" / "versions",
         cache_dir=config.cache_dir,
@@ -157,7 +195,7 @@ def build_images(
     ``prepare`` (the CLI warms the registry connection there) and resolves the bases, so
     little of that time adds to the build.
     """
-    plan = plan or plan_build(config)
+    plan = plan or plan_build(config, reporter)
     output_dir = prepare_work_directory(config.module_dir) / "build"
     jobs = [(spec, platform) for spec in config.images for platform in config.platforms]
 
@@ -225,6 +263,7 @@ def build_images(
                 source_url=config.source_url or plan.source.remote_url,
                 maintainer=config.maintainer,
                 labels=config.labels + spec.labels,
+                go_version=plan.toolchain.version,
             )
             data_dir = (config.module_dir / spec.data_dir) if spec.data_dir else None
             taps = (lambda: layer_tap(spec)) if layer_tap is not None else None

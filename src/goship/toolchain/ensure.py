@@ -1,0 +1,82 @@
+"""The Go version a project pins, installed when missing: what `goship build` runs first.
+
+A project pins a version with GOSHIP_GO_VERSION, a `.go-version` file or a go.mod
+`toolchain` line. A go.mod `go` line is a minimum, not a pin: the Go on PATH serves it when
+new enough, and Go itself says so when it is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from goship.errors import GoshipError
+from goship.progress import Reporter
+from goship.toolchain.errors import NotInstalledError, NoVersionSelectedError
+from goship.toolchain.layout import ToolchainHome
+from goship.toolchain.select import Selection, SelectionSource, select_version
+from goship.toolchain.versions import GoVersion
+
+PINNING_SOURCES = (SelectionSource.ENVIRONMENT, SelectionSource.GO_VERSION_FILE,
+                   SelectionSource.GOMOD_TOOLCHAIN)
+
+
+@dataclass(frozen=True)
+class Pin:
+    selection: Selection
+    version: GoVersion
+    installed_now: bool
+
+
+def pinned_selection(directory: Path, home: ToolchainHome, env_version: str | None) -> Selection | None:
+    """The project's pin, or None when nothing pins a version (the go line is no pin)."""
+    try:
+        selection = select_version(directory, home, env_version=env_version)
+    except NoVersionSelectedError:
+        return None
+    return selection if selection.source in PINNING_SOURCES else None
+
+
+def ensure_pinned(
+    directory: Path,
+    home: ToolchainHome,
+    *,
+    env_version: str | None,
+    offline: bool,
+    index_location: str | None,
+    mirrors: Sequence[str],
+    proxy: str | None,
+    no_proxy: tuple[str, ...],
+    cache_dir: Path,
+    reporter: Reporter,
+) -> Pin | None:
+    """The pinned version, installing it unless ``offline``; None when nothing pins one."""
+    selection = pinned_selection(directory, home, env_version)
+    if selection is None:
+        return None
+    if selection.version is not None:
+        return Pin(selection, selection.version, installed_now=False)
+    where = selection.origin or selection.source.value
+    if offline:
+        raise NotInstalledError(
+            f"Go {selection.spec} is pinned by {where} but not installed, and --offline was given",
+            f"install it first: goship go install {selection.spec}",
+        )
+    from goship.toolchain.download import DEFAULT_MIRRORS
+    from goship.toolchain.host import host_platform
+    from goship.toolchain.index import load_index
+    from goship.toolchain.install import install
+    from goship.toolchain.network import DownloadOptions  # loads httpx: only when installing
+
+    options = DownloadOptions(proxy=proxy, no_proxy=no_proxy)
+    reporter.step(f"installing Go {selection.spec} (pinned by {where})")
+    try:
+        index = load_index(index_location, cache_dir=cache_dir, options=options, reporter=reporter)
+        archive = index.find(selection.spec).archive_for(*host_platform())
+        result = install(archive, home, mirrors=mirrors or DEFAULT_MIRRORS, options=options,
+                         reporter=reporter)
+    except GoshipError as exc:
+        raise type(exc)(f"installing Go {selection.spec}, pinned by {where}: {exc.message}",
+                        exc.hint) from exc
+    return Pin(selection, result.installed.version, installed_now=not result.already_installed)
