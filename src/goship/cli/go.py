@@ -50,6 +50,14 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     where.add_argument("--project", dest="scope", action="store_const", const="project",
                        help="write .go-version here")
 
+    env = actions.add_parser("env", help="show or set GOROOT, GOPATH, GOPROXY, GOSUMDB, GOPRIVATE, "
+                                         "GOTOOLCHAIN for the Go that runs here")
+    env.add_argument("--shell", nargs="?", const="bash", default=None, metavar="SHELL",
+                     help="print environment lines for this shell instead")
+    env.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="write a setting with `go env -w` (e.g. GOPROXY=https://mirror,direct)")
+    env.add_argument("--json", action="store_true")
+
     which = actions.add_parser("which", help="the Go version that runs in this directory")
     which.add_argument("--json", action="store_true")
     actions.add_parser("explain", help="the Go version that runs here, and why")
@@ -61,6 +69,7 @@ def run_go(args: argparse.Namespace) -> int:
     handlers = {
         "list-remote": _list_remote, "install": _install, "uninstall": _uninstall,
         "list": _list, "prune": _prune, "use": _use, "which": _which, "explain": _which,
+        "env": _env,
     }
     return handlers[args.go_command](args, settings, home)
 
@@ -244,4 +253,54 @@ def _which(args: argparse.Namespace, settings: ToolchainSettings, home: Toolchai
         print(f"runs:   {found or missing}")
     if selection.warning:
         print(f"goship: warning: {selection.warning}", file=sys.stderr)
+    return 0
+
+
+ENV_KEYS = ("GOROOT", "GOPATH", "GOPROXY", "GOSUMDB", "GOPRIVATE", "GOTOOLCHAIN")
+
+
+def _env(args: argparse.Namespace, settings: ToolchainSettings, home: ToolchainHome) -> int:
+    import subprocess
+
+    from goship.errors import BuildError, UsageError
+    from goship.toolchain.select import select_version
+    from goship.toolchain.shell import shell_lines
+
+    selection = select_version(Path.cwd(), home, env_version=settings.version_override,
+                               gotoolchain=settings.gotoolchain)
+    if selection.version is None:
+        raise BuildError(f"Go {selection.spec} is wanted here but not installed",
+                         f"goship go install {_install_argument(selection.spec)}")
+    from goship.toolchain.installed import installed_version
+
+    installed = installed_version(selection.version, home)
+    assert installed is not None
+    go = installed.path / "bin" / ("go.exe" if sys.platform == "win32" else "go")
+    if args.shell is not None:
+        for line in shell_lines(installed.path, args.shell, extra_path=[home.bin_dir]):
+            print(line)
+        return 0
+    environment = {**args.environ, "GOTOOLCHAIN": args.environ.get("GOTOOLCHAIN", "local")}
+    for item in args.set:
+        key, equals, value = item.partition("=")
+        if not equals or key not in ENV_KEYS or key == "GOROOT":
+            raise UsageError(f"cannot set '{item}'",
+                             f"give KEY=VALUE with KEY one of {', '.join(ENV_KEYS[1:])}")
+        done = subprocess.run([str(go), "env", "-w", f"{key}={value}"], env=environment,
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise BuildError(f"go env -w {key} failed: {done.stderr.strip()}",
+                             "check the value; `go help environment` describes each setting")
+    shown = subprocess.run([str(go), "env", "-json", *ENV_KEYS], env=environment,
+                           capture_output=True, text=True, check=False)
+    if shown.returncode != 0:
+        raise BuildError(f"{go} env failed: {shown.stderr.strip()}", "check the Go installation")
+    values = json.loads(shown.stdout)
+    if args.json:
+        json.dump({"version": selection.version.name, **values}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(f"# {selection.version.name}, from the {selection.source.value}")
+    for key in ENV_KEYS:
+        print(f"{key}={values.get(key, '')}")
     return 0

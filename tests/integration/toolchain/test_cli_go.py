@@ -54,6 +54,19 @@ def test_install_list_use_which_and_pin(go_mirror: GoMirror, tmp_path: Path, bas
     listing = goship_go(env, "list", cwd=project).stdout
     assert listing.startswith("* go1.22.10")
 
+    env["GOENV"] = str(tmp_path / "go.env")  # `go env -w` writes here, not to the real home
+    env.pop("GOPROXY", None)  # an environment variable would hide what `go env -w` wrote
+    shown = goship_go(env, "env", "--set", "GOPROXY=https://goproxy.example.com,direct", "--json",
+                      cwd=project)
+    assert shown.returncode == 0, shown.stderr
+    values = json.loads(shown.stdout)
+    assert values["version"] == "go1.22.10"
+    assert values["GOROOT"] == str(home / "go" / "versions" / "go1.22.10")
+    assert values["GOPROXY"] == "https://goproxy.example.com,direct"
+    assert "GOPROXY=https://goproxy.example.com,direct" in (tmp_path / "go.env").read_text()
+    bad_key = goship_go(env, "env", "--set", "GOROOT=/elsewhere", cwd=project)
+    assert bad_key.returncode == 2 and "cannot set" in bad_key.stderr
+
     shell = goship_go(env, "use", "1.22", "--shell", "bash", cwd=project).stdout
     assert "export GOROOT=" in shell and "go1.22.10" in shell
 
