@@ -52,7 +52,7 @@ class ConsoleReporter:
             # In CI: one line when an upload finishes, none while it runs.
             if done >= total and task not in self._last_plain:
                 self._last_plain[task] = time.monotonic()
-                self.step(f"uploaded {task} ({human_size(total)})")
+                self.step(f"{task}: {human_size(total)} done")
             return
         self._bar(f"upload {task}", done, total, f"{human_size(done)}/{human_size(total)}")
 

@@ -17,7 +17,6 @@ written 0755 when the archive marks them executable and 0644 otherwise.
 
 from __future__ import annotations
 
-import gzip
 import os
 import shutil
 import stat
@@ -26,6 +25,8 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 from typing import IO
+
+from zlib_ng import gzip_ng, zlib_ng
 
 from goship.progress import Reporter
 from goship.toolchain.errors import ArchiveError
@@ -53,6 +54,9 @@ def safe_member_path(name: str, archive: str) -> PurePosixPath:
     return PurePosixPath(*parts)
 
 
+_INFLATE_ERROR: type[Exception] = zlib_ng.error  # corrupt deflate data, from the zlib-ng reader
+
+
 def extract_go_archive(archive: Path, destination: Path, *, label: str, reporter: Reporter) -> Path:
     """Extract ``archive`` (named ``label`` in the index: .zip or .tar.gz) into the existing
     directory ``destination``; returns the Go tree (``destination/go``)."""
@@ -61,7 +65,7 @@ def extract_go_archive(archive: Path, destination: Path, *, label: str, reporter
             _extract_zip(archive, destination, label, reporter)
         else:
             _extract_tar(archive, destination, label, reporter)
-    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, _INFLATE_ERROR, EOFError) as exc:
         raise ArchiveError(f"{label} is corrupt: {exc}", "download it again") from exc
     except OSError as exc:
         if is_write_failure(exc):
@@ -78,17 +82,19 @@ def extract_go_archive(archive: Path, destination: Path, *, label: str, reporter
 def _extract_tar(archive: Path, destination: Path, label: str, reporter: Reporter) -> None:
     total = archive.stat().st_size
     task = f"extracting {label}"
-    with archive.open("rb") as raw, gzip.GzipFile(fileobj=raw, mode="rb") as unpacked, \
+    # zlib-ng's gzip reader (already goship's compressor) inflates twice as fast as zlib's.
+    with archive.open("rb") as raw, _gunzip(raw) as unpacked, \
             tarfile.open(fileobj=unpacked, mode="r|") as tar:
+        made: set[Path] = {destination}
         reported = 0
         for member in tar:
             path = safe_member_path(member.name, label)
             if member.isdir():
-                _make_dir(destination, path)
+                _make_dir(destination, path, made)
             elif member.isreg():
                 source = tar.extractfile(member)
                 assert source is not None  # a regular file always has data
-                _write_file(destination, path, source, executable=bool(member.mode & 0o111))
+                _write_file(destination, path, source, executable=bool(member.mode & 0o111), made=made)
             else:
                 kind = "symlink" if member.issym() else "hard link" if member.islnk() else "special file"
                 raise ArchiveError(f"{label}: refusing entry {member.name!r}: it is a {kind}",
@@ -99,8 +105,14 @@ def _extract_tar(archive: Path, destination: Path, label: str, reporter: Reporte
                 reported = position
 
 
+def _gunzip(raw: IO[bytes]) -> IO[bytes]:
+    reader: IO[bytes] = gzip_ng.GzipFile(fileobj=raw, mode="rb")  # type: ignore[no-untyped-call,assignment]
+    return reader
+
+
 def _extract_zip(archive: Path, destination: Path, label: str, reporter: Reporter) -> None:
     task = f"extracting {label}"
+    made: set[Path] = {destination}
     with zipfile.ZipFile(archive) as bundle:
         entries = bundle.infolist()
         for number, entry in enumerate(entries, 1):
@@ -112,20 +124,26 @@ def _extract_zip(archive: Path, destination: Path, label: str, reporter: Reporte
                 raise ArchiveError(f"{label}: refusing entry {entry.filename!r}: it is a {name}",
                                    "Go's official archives hold only files and directories")
             if entry.is_dir():
-                _make_dir(destination, path)
+                _make_dir(destination, path, made)
             else:
                 with bundle.open(entry) as source:
-                    _write_file(destination, path, source, executable=bool(mode & 0o111))
+                    _write_file(destination, path, source, executable=bool(mode & 0o111), made=made)
             reporter.count(task, number, len(entries))
 
 
-def _make_dir(destination: Path, path: PurePosixPath) -> None:
-    destination.joinpath(*path.parts).mkdir(parents=True, exist_ok=True)
+def _make_dir(destination: Path, path: PurePosixPath, made: set[Path]) -> None:
+    directory = destination.joinpath(*path.parts)
+    if directory not in made:
+        directory.mkdir(parents=True, exist_ok=True)
+        made.add(directory)
 
 
-def _write_file(destination: Path, path: PurePosixPath, source: IO[bytes], *, executable: bool) -> None:
+def _write_file(destination: Path, path: PurePosixPath, source: IO[bytes], *, executable: bool,
+                made: set[Path]) -> None:
     target = destination.joinpath(*path.parts)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.parent not in made:  # one mkdir per directory, not one per file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        made.add(target.parent)
     # O_NOFOLLOW: nothing here creates links, but never write through one all the same.
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     mode = 0o755 if executable else 0o644
