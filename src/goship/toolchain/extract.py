@@ -24,7 +24,7 @@ import tarfile
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, cast
 
 from zlib_ng import gzip_ng, zlib_ng
 
@@ -54,7 +54,7 @@ def safe_member_path(name: str, archive: str) -> PurePosixPath:
     return PurePosixPath(*parts)
 
 
-_INFLATE_ERROR: type[Exception] = zlib_ng.error  # corrupt deflate data, from the zlib-ng reader
+_INFLATE_ERROR = cast("type[Exception]", zlib_ng.error)  # corrupt deflate data (zlib-ng reader)
 
 
 def extract_go_archive(archive: Path, destination: Path, *, label: str, reporter: Reporter) -> Path:
