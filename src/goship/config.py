@@ -313,6 +313,15 @@ def _epoch(env: Mapping[str, str]) -> int | None:
     return int(value)
 
 
+def _proxy(env: Mapping[str, str]) -> str | None:
+    return env.get("HTTPS_PROXY") or env.get("https_proxy") or None
+
+
+def _no_proxy(env: Mapping[str, str]) -> tuple[str, ...]:
+    text = env.get("NO_PROXY") or env.get("no_proxy") or ""
+    return tuple(item for item in text.split(",") if item.strip())
+
+
 def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> Config:
     """Resolve flags, GOSHIP_* variables and goship.toml into one Config."""
     config_path = module_dir / CONFIG_FILE
@@ -388,9 +397,8 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
         ca_file=ca_file,
         registry_username=env.get("GOSHIP_REGISTRY_USERNAME"),
         registry_password=env.get("GOSHIP_REGISTRY_PASSWORD"),
-        proxy=env.get("HTTPS_PROXY") or env.get("https_proxy") or None,
-        no_proxy=tuple(item for item in (env.get("NO_PROXY") or env.get("no_proxy") or "").split(",")
-                       if item.strip()),
+        proxy=_proxy(env),
+        no_proxy=_no_proxy(env),
         cache_dir=cache_dir(env),
         home=home_dir(env),
         jobs=int(jobs),
@@ -422,7 +430,6 @@ def load_toolchain_settings(env: Mapping[str, str]) -> ToolchainSettings:
         mirrors=mirrors,
         version_override=env.get("GOSHIP_GO_VERSION") or None,
         gotoolchain=env.get("GOTOOLCHAIN") or None,
-        proxy=env.get("HTTPS_PROXY") or env.get("https_proxy") or None,
-        no_proxy=tuple(item for item in (env.get("NO_PROXY") or env.get("no_proxy") or "").split(",")
-                       if item.strip()),
+        proxy=_proxy(env),
+        no_proxy=_no_proxy(env),
     )

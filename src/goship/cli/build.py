@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from goship.config import ImageSpec
     from goship.image.project import BuiltImage
     from goship.oci.layer import LayerTap
-    from goship.publish.interface import Published, Publisher
+    from goship.publish.interface import MultiPublisher, Published
     from goship.registry.client import RegistryClient
 
 
@@ -61,30 +61,24 @@ def run_build(args: argparse.Namespace) -> int:
                 clients.append(registry_client(config))
             return clients[0]
 
-    publishers: list[Publisher] = []
+    destinations: list[MultiPublisher] = []
 
     def prepare() -> None:
         """Runs while Go compiles: load the publishers and open the registry connection."""
         from goship.publish.destinations import publishers_for
+        from goship.publish.interface import MultiPublisher
 
-        publishers.extend(publishers_for(config, tags, client))
-        for publisher in publishers:
-            publisher.prepare()
+        destinations.append(MultiPublisher(publishers_for(config, tags, client)))
+        destinations[0].prepare()
 
     def layer_tap(spec: ImageSpec) -> LayerTap | None:
         """New layers stream to the registry while they are compressed."""
-        for publisher in publishers:
-            tap = publisher.layer_tap(spec.name)
-            if tap is not None:
-                return tap
-        return None
+        return destinations[0].layer_tap(spec.name)
 
     try:
         built = build_images(config, registry=client, reporter=reporter, prepare=prepare,
                              layer_tap=layer_tap)
-        published: list[Published] = []
-        for publisher in publishers:
-            published.extend(publisher.publish(built, reporter))
+        published: list[Published] = destinations[0].publish(built, reporter)
     finally:
         reporter.close()
         for opened in clients:
