@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from goship.image.cache import LayerCache
     from goship.oci.image import Artifact, Image
     from goship.oci.layer import LayerTap
+    from goship.toolchain.versions import GoVersion
 
 # The image, registry and layer modules are imported inside build_images, after Go has
 # been started: their import time then overlaps the compilation instead of preceding it.
@@ -86,18 +87,70 @@ def _pinned_go(config: Config, reporter: Reporter) -> str | None:
     return pin.version.number if pin is not None else None
 
 
+def _toolchain(config: Config, setting: str | None, reporter: Reporter) -> GoToolchain:
+    """The Go that builds: ``setting`` when given; else the Go on PATH, unless go.mod's go line
+    asks for a newer one, which is then taken from (or installed into) goship's versions."""
+    def find(wanted: str | None) -> GoToolchain:
+        return find_toolchain(wanted, search_path=config.env.get("PATH", ""),
+                              managed_root=config.home / "go" / "versions", cache_dir=config.cache_dir)
+
+    if setting:
+        return find(setting)
+    try:
+        on_path: GoToolchain | None = find(None)
+    except BuildError:
+        on_path = None
+    wanted = _go_line_minimum(config.module_dir)
+    if wanted is None:
+        return on_path if on_path is not None else find(None)  # find(None) raises the error again
+    gomod, minimum = wanted
+    from goship.toolchain.versions import GoVersion
+
+    if on_path is not None:
+        try:
+            if GoVersion.from_name(on_path.version.split(" ")[0].split("-")[0]) >= minimum:
+                return on_path
+        except GoshipError:
+            return on_path  # a development build of Go: trust it, as Go does
+    from goship.config import load_toolchain_settings
+    from goship.toolchain.ensure import ensure_minimum
+    from goship.toolchain.layout import ToolchainHome
+
+    settings = load_toolchain_settings(config.env)
+    version, _ = ensure_minimum(
+        gomod, minimum, ToolchainHome.for_goship_home(config.home), offline=config.offline,
+        index_location=settings.index_location, mirrors=settings.mirrors, proxy=settings.proxy,
+        no_proxy=settings.no_proxy, cache_dir=settings.cache_dir, reporter=reporter)
+    if on_path is not None:
+        reporter.step(f"using Go {version.number}: {gomod} needs {minimum.number} or newer, "
+                      f"and the Go on PATH is {on_path.version}")
+    return find(version.number)
+
+
+def _go_line_minimum(module_dir: Path) -> tuple[Path, GoVersion] | None:
+    """go.mod's path and the oldest release its go line allows, when it has one."""
+    gomod = module_dir / "go.mod"
+    try:
+        text = gomod.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    from goship.toolchain.gotoolchain import parse_gomod
+
+    try:
+        minimum = parse_gomod(text, gomod).minimum()
+    except GoshipError:
+        return None  # Go itself reports a malformed go.mod, with its own words
+    return (gomod, minimum) if minimum is not None else None
+
+
 def plan_build(config: Config, reporter: Reporter | None = None) -> BuildPlan:
     from goship.progress import SilentReporter
 
     check_module(config.module_dir)
     check_packages([spec.package for spec in config.images], config.module_dir)
-    setting = config.go or _pinned_go(config, reporter or SilentReporter())
-    toolchain = find_toolchain(
-        setting,
-        search_path=config.env.get("PATH", ""),
-        managed_root=config.home / "go" / "versions",
-        cache_dir=config.cache_dir,
-    )
+    reporter = reporter or SilentReporter()
+    setting = config.go or _pinned_go(config, reporter)
+    toolchain = _toolchain(config, setting, reporter)
     source = read_source_facts(config.module_dir, config.env)
     version = config.version or source.version()
     epoch = config.source_date_epoch

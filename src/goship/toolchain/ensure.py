@@ -2,7 +2,9 @@
 
 A project pins a version with GOSHIP_GO_VERSION, a `.go-version` file or a go.mod
 `toolchain` line. A go.mod `go` line is a minimum, not a pin: the Go on PATH serves it when
-new enough, and Go itself says so when it is not.
+new enough; when it is older (or there is none), the newest installed release of the go line's
+minor version that meets it is used, or the newest such release is installed, as Go's own
+GOTOOLCHAIN=auto would do, but verified against the release index.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from goship.progress import Reporter
 from goship.toolchain.errors import NotInstalledError, NoVersionSelectedError
 from goship.toolchain.layout import ToolchainHome
 from goship.toolchain.select import Selection, SelectionSource, select_version
-from goship.toolchain.versions import GoVersion
+from goship.toolchain.versions import GoVersion, SpecKind, VersionSpec
 
 PINNING_SOURCES = (SelectionSource.ENVIRONMENT, SelectionSource.GO_VERSION_FILE,
                    SelectionSource.GOMOD_TOOLCHAIN)
@@ -57,11 +59,58 @@ def ensure_pinned(
         return None
     if selection.version is not None:
         return Pin(selection, selection.version, installed_now=False)
-    where = selection.origin or selection.source.value
+    where = str(selection.origin or selection.source.value)
+    version, installed_now = _install(
+        selection.spec, f"pinned by {where}", offline=offline, index_location=index_location,
+        mirrors=mirrors, proxy=proxy, no_proxy=no_proxy, cache_dir=cache_dir, home=home,
+        reporter=reporter)
+    return Pin(selection, version, installed_now)
+
+
+def ensure_minimum(
+    gomod: Path,
+    minimum: GoVersion,
+    home: ToolchainHome,
+    *,
+    offline: bool,
+    index_location: str | None,
+    mirrors: Sequence[str],
+    proxy: str | None,
+    no_proxy: tuple[str, ...],
+    cache_dir: Path,
+    reporter: Reporter,
+) -> tuple[GoVersion, bool]:
+    """A release meeting ``gomod``'s go line (``minimum``): the newest installed one of its
+    minor line, else the newest in the index, installed now unless ``offline``. Returns the
+    version and whether it was installed now."""
+    from goship.toolchain.installed import list_installed
+
+    spec = VersionSpec.at_least(minimum)
+    present = spec.pick(item.version for item in list_installed(home))
+    if present is not None:
+        return present, False
+    return _install(spec, f"required by the go line of {gomod}", offline=offline,
+                    index_location=index_location, mirrors=mirrors, proxy=proxy,
+                    no_proxy=no_proxy, cache_dir=cache_dir, home=home, reporter=reporter)
+
+
+def _install(
+    spec: VersionSpec,
+    why: str,
+    *,
+    offline: bool,
+    index_location: str | None,
+    mirrors: Sequence[str],
+    proxy: str | None,
+    no_proxy: tuple[str, ...],
+    cache_dir: Path,
+    home: ToolchainHome,
+    reporter: Reporter,
+) -> tuple[GoVersion, bool]:
     if offline:
         raise NotInstalledError(
-            f"Go {selection.spec} is pinned by {where} but not installed, and --offline was given",
-            f"install it first: goship go install {selection.spec}",
+            f"Go {spec} is {why} but not installed, and --offline was given",
+            f"install it first: goship go install {_argument(spec)}",
         )
     from goship.toolchain.download import DEFAULT_MIRRORS
     from goship.toolchain.host import host_platform
@@ -70,13 +119,21 @@ def ensure_pinned(
     from goship.toolchain.network import DownloadOptions  # loads httpx: only when installing
 
     options = DownloadOptions(proxy=proxy, no_proxy=no_proxy)
-    reporter.step(f"installing Go {selection.spec} (pinned by {where})")
+    reporter.step(f"installing Go {spec} ({why})")
     try:
         index = load_index(index_location, cache_dir=cache_dir, options=options, reporter=reporter)
-        archive = index.find(selection.spec).archive_for(*host_platform())
+        archive = index.find(spec).archive_for(*host_platform())
         result = install(archive, home, mirrors=mirrors or DEFAULT_MIRRORS, options=options,
                          reporter=reporter)
     except GoshipError as exc:
-        raise type(exc)(f"installing Go {selection.spec}, pinned by {where}: {exc.message}",
-                        exc.hint) from exc
-    return Pin(selection, result.installed.version, installed_now=not result.already_installed)
+        raise type(exc)(f"installing Go {spec}, {why}: {exc.message}", exc.hint) from exc
+    return result.installed.version, not result.already_installed
+
+
+def _argument(spec: VersionSpec) -> str:
+    """What to type after `goship go install` for ``spec``."""
+    if spec.version is None:
+        return "latest"
+    if spec.kind is SpecKind.MINIMUM:
+        return f"{spec.version.major}.{spec.version.minor}"
+    return spec.version.number
