@@ -56,6 +56,9 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
                      help="print environment lines for this shell instead")
     env.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="write a setting with `go env -w` (e.g. GOPROXY=https://mirror,direct)")
+    env.add_argument("--gopath", choices=["per-version", "shared"], default=None,
+                     help="give every managed version its own GOPATH (<home>/gopath/goX.Y.Z), or "
+                          "go back to one shared GOPATH")
     env.add_argument("--json", action="store_true")
 
     which = actions.add_parser("which", help="the Go version that runs in this directory")
@@ -207,7 +210,8 @@ def _use(args: argparse.Namespace, settings: ToolchainSettings, home: ToolchainH
     installed = installed_version(version, home)
     assert installed is not None
     if args.shell is not None:
-        for line in shell_lines(installed.path, args.shell, extra_path=[home.bin_dir]):
+        for line in shell_lines(installed.path, args.shell, extra_path=[home.bin_dir],
+                                gopath=_gopath(home, version)):
             print(line)
         return 0
     switch = use_global(version, home)
@@ -256,6 +260,31 @@ def _which(args: argparse.Namespace, settings: ToolchainSettings, home: Toolchai
     return 0
 
 
+def _gopath(home: ToolchainHome, version: Any) -> Path | None:
+    from goship.toolchain.gopath import gopath_for, per_version
+
+    return gopath_for(home, version) if per_version(home) else None
+
+
+def _set_gopath_mode(args: argparse.Namespace, home: ToolchainHome) -> None:
+    from goship.toolchain.gopath import PER_VERSION, reads_go_env, set_mode
+    from goship.toolchain.installed import list_installed
+
+    versions = [item.version for item in list_installed(home)]
+    set_mode(home, args.gopath, versions)
+    if args.gopath == PER_VERSION:
+        print(f"each Go version now has its own GOPATH under {home.root / 'gopath'}", file=sys.stderr)
+        old = [version.name for version in versions if not reads_go_env(version)]
+        if old:
+            print(f"goship: note: {', '.join(old)} predate go.env: they use their GOPATH only "
+                  "through `goship go use VERSION --shell`", file=sys.stderr)
+        if args.environ.get("GOPATH"):
+            print("goship: warning: GOPATH is set in this environment and wins over the per-version "
+                  "one; unset it", file=sys.stderr)
+    else:
+        print("the Go versions share one GOPATH again (GOPATH from go env -w, or ~/go)", file=sys.stderr)
+
+
 ENV_KEYS = ("GOROOT", "GOPATH", "GOPROXY", "GOSUMDB", "GOPRIVATE", "GOTOOLCHAIN")
 
 
@@ -266,8 +295,17 @@ def _env(args: argparse.Namespace, settings: ToolchainSettings, home: ToolchainH
     from goship.toolchain.select import select_version
     from goship.toolchain.shell import shell_lines
 
-    selection = select_version(Path.cwd(), home, env_version=settings.version_override,
-                               gotoolchain=settings.gotoolchain)
+    from goship.toolchain.errors import NoVersionSelectedError
+
+    if args.gopath is not None:  # a setting of the home: it needs no version selected here
+        _set_gopath_mode(args, home)
+    try:
+        selection = select_version(Path.cwd(), home, env_version=settings.version_override,
+                                   gotoolchain=settings.gotoolchain)
+    except NoVersionSelectedError:
+        if args.gopath is not None and not (args.set or args.shell or args.json):
+            return 0
+        raise
     if selection.version is None:
         raise BuildError(f"Go {selection.spec} is wanted here but not installed",
                          f"goship go install {_install_argument(selection.spec)}")
@@ -277,7 +315,8 @@ def _env(args: argparse.Namespace, settings: ToolchainSettings, home: ToolchainH
     assert installed is not None
     go = installed.path / "bin" / ("go.exe" if sys.platform == "win32" else "go")
     if args.shell is not None:
-        for line in shell_lines(installed.path, args.shell, extra_path=[home.bin_dir]):
+        for line in shell_lines(installed.path, args.shell, extra_path=[home.bin_dir],
+                                gopath=_gopath(home, installed.version)):
             print(line)
         return 0
     environment = {**args.environ, "GOTOOLCHAIN": args.environ.get("GOTOOLCHAIN", "local")}
@@ -296,6 +335,12 @@ def _env(args: argparse.Namespace, settings: ToolchainSettings, home: ToolchainH
     if shown.returncode != 0:
         raise BuildError(f"{go} env failed: {shown.stderr.strip()}", "check the Go installation")
     values = json.loads(shown.stdout)
+    wanted = _gopath(home, installed.version)
+    if wanted is not None and values.get("GOPATH") != str(wanted) and "GOPATH" not in dict(
+            item.partition("=")[::2] for item in args.set):
+        print(f"goship: warning: GOPATH is {values.get('GOPATH')}, not the per-version {wanted}: "
+              "the environment or `go env -w` set it (`go env -u GOPATH` removes the latter)",
+              file=sys.stderr)
     if args.json:
         json.dump({"version": selection.version.name, **values}, sys.stdout, indent=2)
         sys.stdout.write("\n")

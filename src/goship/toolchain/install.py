@@ -33,6 +33,8 @@ from goship.toolchain.errors import (
     NotInstalledError,
 )
 from goship.toolchain.extract import extract_go_archive
+from goship.toolchain.gopath import per_version as per_version_gopath
+from goship.toolchain.gopath import write_go_env
 from goship.toolchain.index import ReleaseFile
 from goship.toolchain.installed import (
     InstalledVersion,
@@ -260,6 +262,8 @@ def _install_verified(path: Path, archive: ReleaseFile, home: ToolchainHome, sou
     try:
         reporter.step(f"extracting {archive.filename}")
         tree = extract_go_archive(path, work, label=archive.filename, reporter=reporter)
+        if per_version_gopath(home):  # before the rename: the version appears with its GOPATH
+            write_go_env(tree, home, version, enabled=True)
         try:
             tree.rename(final)
             renamed = True

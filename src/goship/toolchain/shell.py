@@ -1,4 +1,5 @@
-"""The lines a shell evaluates to use one Go version: GOROOT, and its bin directory first on PATH.
+"""The lines a shell evaluates to use one Go version: GOROOT (and GOPATH when it is per version),
+and its bin directory first on PATH.
 
 Values are always single-quoted in the shell's own way (cmd has no quoting inside
 ``set "NAME=value"``, and Windows paths cannot hold ``"``), so paths with spaces or quotes
@@ -47,20 +48,21 @@ def _powershell(value: str) -> str:
 
 
 def shell_lines(version_dir: PurePath, shell: Shell | str, *,
-                extra_path: Sequence[PurePath] = ()) -> list[str]:
-    """Lines that set GOROOT to ``version_dir`` and put its bin directory (then ``extra_path``,
-    such as the launcher directory) in front of PATH."""
+                extra_path: Sequence[PurePath] = (), gopath: PurePath | None = None) -> list[str]:
+    """Lines that set GOROOT to ``version_dir`` (and GOPATH when given) and put its bin
+    directory (then ``extra_path``, such as the launcher directory) in front of PATH."""
     shell = shell if isinstance(shell, Shell) else Shell.from_name(shell)
-    root = str(version_dir)
+    variables = [("GOROOT", str(version_dir))] + ([("GOPATH", str(gopath))] if gopath is not None else [])
     entries = [str(version_dir / "bin"), *(str(path) for path in extra_path)]
     if shell in (Shell.BASH, Shell.ZSH):
-        return [f"export GOROOT={_posix(root)}",
+        return [*(f"export {name}={_posix(value)}" for name, value in variables),
                 "export PATH=" + ":".join(_posix(entry) for entry in entries) + ':"$PATH"']
     if shell is Shell.FISH:
-        return [f"set -gx GOROOT {_fish(root)}",
+        return [*(f"set -gx {name} {_fish(value)}" for name, value in variables),
                 "set -gx PATH " + " ".join(_fish(entry) for entry in entries) + " $PATH"]
     if shell is Shell.POWERSHELL:
         separator = " + [System.IO.Path]::PathSeparator + "
-        return [f"$env:GOROOT = {_powershell(root)}",
+        return [*(f"$env:{name} = {_powershell(value)}" for name, value in variables),
                 "$env:PATH = " + separator.join([*(_powershell(entry) for entry in entries), "$env:PATH"])]
-    return [f'set "GOROOT={root}"', 'set "PATH=' + ";".join(entries) + ';%PATH%"']
+    return [*(f'set "{name}={value}"' for name, value in variables),
+            'set "PATH=' + ";".join(entries) + ';%PATH%"']

@@ -80,3 +80,44 @@ def test_install_list_use_which_and_pin(go_mirror: GoMirror, tmp_path: Path, bas
 
     bad = goship_go(env, "install", "1.99.1", cwd=project)
     assert bad.returncode == 4 and "Traceback" not in bad.stderr and "hint:" in bad.stderr
+
+
+def test_per_version_gopath(go_mirror: GoMirror, tmp_path: Path, base_env) -> None:
+    home = tmp_path / "home"
+    env = {**base_env, "GOSHIP_HOME": str(home), "GOSHIP_CACHE": str(tmp_path / "cache"),
+           "GOSHIP_GO_INDEX": go_mirror.index_url, "GOSHIP_GO_MIRRORS": go_mirror.base_url,
+           "GOENV": str(tmp_path / "user-go.env")}
+    env.pop("GOPATH", None)
+    assert goship_go(env, "install", "1.21.13", cwd=tmp_path).returncode == 0
+
+    assert goship_go(env, "use", "1.21.13", cwd=tmp_path).returncode == 0
+    turned_on = goship_go(env, "env", "--gopath", "per-version", "--json", cwd=tmp_path)
+    assert turned_on.returncode == 0, turned_on.stderr
+    root = home / "go"
+    assert json.loads(turned_on.stdout)["GOPATH"] == str(root / "gopath" / "go1.21.13")
+    # An install made afterwards follows the setting.
+    assert goship_go(env, "install", "1.22.10", cwd=tmp_path).returncode == 0
+
+    def gopath_of(version: str) -> str:
+        go = root / "versions" / version / "bin" / "go"  # the real binary: no goship code runs
+        return subprocess.run([str(go), "env", "GOPATH"], capture_output=True, text=True, check=True,
+                              env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "GOTOOLCHAIN": "local",
+                                   "GOENV": env["GOENV"]}).stdout.strip()
+
+    assert gopath_of("go1.21.13") == str(root / "gopath" / "go1.21.13")
+    assert gopath_of("go1.22.10") == str(root / "gopath" / "go1.22.10")
+    shell = goship_go(env, "use", "1.22.10", "--shell", "fish", cwd=tmp_path).stdout
+    assert f"set -gx GOPATH '{root / 'gopath' / 'go1.22.10'}'" in shell
+
+    # `go env -w GOPATH` wins over the per-version one, and goship says so.
+    assert goship_go(env, "use", "1.22.10", cwd=tmp_path).returncode == 0
+    overridden = goship_go(env, "env", "--set", f"GOPATH={tmp_path / 'mine'}", cwd=tmp_path)
+    assert overridden.returncode == 0 and f"GOPATH={tmp_path / 'mine'}" in overridden.stdout
+    warned = goship_go(env, "env", cwd=tmp_path)
+    assert "not the per-version" in warned.stderr
+
+    shared = goship_go(env, "env", "--gopath", "shared", cwd=tmp_path)
+    assert shared.returncode == 0, shared.stderr
+    (tmp_path / "user-go.env").unlink()
+    assert gopath_of("go1.22.10") == str(tmp_path / "go")  # Go's default again: $HOME/go
+    assert "GOPATH" not in goship_go(env, "use", "1.22.10", "--shell", cwd=tmp_path).stdout

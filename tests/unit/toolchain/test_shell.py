@@ -66,3 +66,12 @@ def test_unknown_shell_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="unknown shell 'tcsh'") as caught:
         shell_lines(UNIX, "tcsh")
     assert "bash, zsh, fish, powershell, cmd" in caught.value.hint
+
+
+def test_per_version_gopath_in_every_shell() -> None:
+    gopath = PureWindowsPath(r"C:\Users\ada\AppData\Local\goship\go\gopath\go1.22.10")
+    assert shell_lines(WINDOWS, "pwsh", gopath=gopath)[1] == f"$env:GOPATH = '{gopath}'"
+    assert shell_lines(WINDOWS, "cmd", gopath=gopath)[1] == f'set "GOPATH={gopath}"'
+    unix = PurePosixPath("/home/ada/it's/gopath/go1.22.10")
+    assert shell_lines(UNIX, "bash", gopath=unix)[1] == "export GOPATH='/home/ada/it'\\''s/gopath/go1.22.10'"
+    assert shell_lines(UNIX, "fish", gopath=unix)[1] == "set -gx GOPATH '/home/ada/it\\'s/gopath/go1.22.10'"
