@@ -292,10 +292,9 @@ def _env(args: argparse.Namespace, settings: ToolchainSettings, home: ToolchainH
     import subprocess
 
     from goship.errors import BuildError, UsageError
+    from goship.toolchain.errors import NoVersionSelectedError
     from goship.toolchain.select import select_version
     from goship.toolchain.shell import shell_lines
-
-    from goship.toolchain.errors import NoVersionSelectedError
 
     if args.gopath is not None:  # a setting of the home: it needs no version selected here
         _set_gopath_mode(args, home)

@@ -35,6 +35,10 @@ def test_build_installs_and_uses_the_pinned_version(goship: Goship, example: Pat
     assert again.code == 0 and "installing" not in again.stderr
 
 
+def blobs(example: Path) -> Path:
+    return example / ".goship" / "oci" / "blobs" / "sha256"
+
+
 def test_go_line_newer_than_the_path_go_installs_a_release_meeting_it(
         goship: Goship, example: Path, go_mirror: GoMirror, tmp_path: Path) -> None:
     # No go on PATH at all, and go.mod asks for 1.22.3 or newer: the newest 1.22.x is installed.
@@ -52,7 +56,7 @@ def test_go_line_newer_than_the_path_go_installs_a_release_meeting_it(
     assert built.code == 0, built.output
     assert "installing Go 1.22.3 or a newer 1.22.x (required by the go line" in built.stderr
     digest = built.stdout.split()[2]
-    manifest = json.loads((example / ".goship" / "oci" / "blobs" / "sha256" / digest.split(":")[1]).read_text())
+    manifest = json.loads((blobs(example) / digest.split(":")[1]).read_text())
     assert manifest["annotations"]["dev.goship.go.version"] == "go1.22.10"
 
     # A go line the Go on PATH meets is served by it: nothing is installed or switched.
@@ -60,5 +64,5 @@ def test_go_line_newer_than_the_path_go_installs_a_release_meeting_it(
     older = goship("build", "--offline", cwd=example, env={**env, "PATH": goship.env["PATH"]})
     assert older.code == 0, older.output
     digest = older.stdout.split()[2]
-    manifest = json.loads((example / ".goship" / "oci" / "blobs" / "sha256" / digest.split(":")[1]).read_text())
+    manifest = json.loads((blobs(example) / digest.split(":")[1]).read_text())
     assert manifest["annotations"]["dev.goship.go.version"] == "go1.25.5"
