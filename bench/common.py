@@ -34,3 +34,22 @@ def machine() -> dict[str, str]:
         "sh": os.path.realpath("/bin/sh"),
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
+
+
+def replace_section(docs: Path, text: str) -> None:
+    """Put ``text`` (a Markdown section starting with its ``## `` heading) into ``docs``: in
+    place of the section with the same heading, up to the next ``## ``, or at the end."""
+    heading = text.splitlines()[0]
+    lines = docs.read_text().splitlines(keepends=True)
+    start = next((number for number, line in enumerate(lines) if line.rstrip("\n") == heading), None)
+    if start is None:
+        body = "".join(lines)
+        body += ("" if body.endswith("\n") else "\n") + "\n" + text
+    else:
+        end = next((number for number in range(start + 1, len(lines)) if lines[number].startswith("## ")),
+                   len(lines))
+        tail = "".join(lines[end:])
+        body = "".join(lines[:start]) + text.rstrip("\n") + "\n" + ("\n" + tail if tail else "")
+    temp = docs.with_suffix(".tmp")
+    temp.write_text(body)
+    temp.replace(docs)
