@@ -31,6 +31,7 @@ from zlib_ng import gzip_ng_threaded, zlib_ng
 from goship.progress import Reporter
 from goship.toolchain.errors import ArchiveError
 from goship.toolchain.oserrors import is_write_failure, write_failure
+from goship.toolchain.winpath import long_path_safe
 
 TOP_DIR = "go"
 _COPY_BUFFER = 1 << 20
@@ -60,11 +61,12 @@ _INFLATE_ERROR = cast("type[Exception]", zlib_ng.error)  # corrupt deflate data 
 def extract_go_archive(archive: Path, destination: Path, *, label: str, reporter: Reporter) -> Path:
     """Extract ``archive`` (named ``label`` in the index: .zip or .tar.gz) into the existing
     directory ``destination``; returns the Go tree (``destination/go``)."""
+    writable = long_path_safe(destination)  # deep Go trees pass Windows' 260-character limit
     try:
         if label.endswith(".zip"):
-            _extract_zip(archive, destination, label, reporter)
+            _extract_zip(archive, writable, label, reporter)
         else:
-            _extract_tar(archive, destination, label, reporter)
+            _extract_tar(archive, writable, label, reporter)
     except (tarfile.TarError, zipfile.BadZipFile, zlib.error, _INFLATE_ERROR, EOFError) as exc:
         raise ArchiveError(f"{label} is corrupt: {exc}", "download it again") from exc
     except OSError as exc:

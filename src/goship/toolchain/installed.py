@@ -20,6 +20,7 @@ from typing import Any
 from goship.toolchain.errors import VersionSyntaxError
 from goship.toolchain.layout import MARKER, ToolchainHome
 from goship.toolchain.versions import GoVersion
+from goship.toolchain.winpath import long_path_safe
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def remove_tree(path: Path) -> None:
             Path(name).chmod(stat.S_IWRITE | stat.S_IREAD | stat.S_IEXEC)
         function(name)
 
+    path = long_path_safe(path)  # a Go tree nests deeper than Windows' 260 characters
     if sys.version_info >= (3, 12):
         shutil.rmtree(path, onexc=make_writable_and_retry)
     else:
