@@ -314,7 +314,16 @@ def _epoch(env: Mapping[str, str]) -> int | None:
 
 
 def _proxy(env: Mapping[str, str]) -> str | None:
-    return env.get("HTTPS_PROXY") or env.get("https_proxy") or None
+    """The proxy for https:// URLs (registries, go.dev): HTTPS_PROXY, else ALL_PROXY."""
+    return (env.get("HTTPS_PROXY") or env.get("https_proxy") or env.get("ALL_PROXY")
+            or env.get("all_proxy") or None)
+
+
+def _http_proxy(env: Mapping[str, str]) -> str | None:
+    """The proxy for plain http:// URLs (an internal mirror): HTTP_PROXY, else ALL_PROXY.
+    Lower case only for http_proxy would be curl's rule; both cases are read, as Go does."""
+    return (env.get("HTTP_PROXY") or env.get("http_proxy") or env.get("ALL_PROXY")
+            or env.get("all_proxy") or None)
 
 
 def _no_proxy(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -433,3 +442,5 @@ def load_toolchain_settings(env: Mapping[str, str]) -> ToolchainSettings:
         proxy=_proxy(env),
         no_proxy=_no_proxy(env),
     )
+    http_proxy: str | None = None
+        http_proxy=_http_proxy(env),

@@ -86,7 +86,8 @@ def _reporter(args: argparse.Namespace) -> Any:
 def _options(settings: ToolchainSettings) -> Any:
     from goship.toolchain.network import DownloadOptions
 
-    return DownloadOptions(proxy=settings.proxy, no_proxy=settings.no_proxy)
+    return DownloadOptions(proxy=settings.proxy, no_proxy=settings.no_proxy,
+                           http_proxy=settings.http_proxy)
 
 
 def _index(settings: ToolchainSettings, *, refresh: bool, reporter: Any) -> Any:

@@ -81,7 +81,7 @@ def _pinned_go(config: Config, reporter: Reporter) -> str | None:
         config.module_dir, ToolchainHome.for_goship_home(config.home),
         env_version=settings.version_override, offline=config.offline,
         index_location=settings.index_location, mirrors=settings.mirrors,
-        proxy=settings.proxy, no_proxy=settings.no_proxy,
+        proxy=settings.proxy, no_proxy=settings.no_proxy, http_proxy=settings.http_proxy,
         cache_dir=settings.cache_dir, reporter=reporter,
     )
     return pin.version.number if pin is not None else None
@@ -120,7 +120,8 @@ def _toolchain(config: Config, setting: str | None, reporter: Reporter) -> GoToo
     version, _ = ensure_minimum(
         gomod, minimum, ToolchainHome.for_goship_home(config.home), offline=config.offline,
         index_location=settings.index_location, mirrors=settings.mirrors, proxy=settings.proxy,
-        no_proxy=settings.no_proxy, cache_dir=settings.cache_dir, reporter=reporter)
+        no_proxy=settings.no_proxy, http_proxy=settings.http_proxy, cache_dir=settings.cache_dir,
+        reporter=reporter)
     if on_path is not None:
         reporter.step(f"using Go {version.number}: {gomod} needs {minimum.number} or newer, "
                       f"and the Go on PATH is {on_path.version}")

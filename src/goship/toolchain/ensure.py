@@ -50,6 +50,7 @@ def ensure_pinned(
     mirrors: Sequence[str],
     proxy: str | None,
     no_proxy: tuple[str, ...],
+    http_proxy: str | None = None,
     cache_dir: Path,
     reporter: Reporter,
 ) -> Pin | None:
@@ -62,8 +63,8 @@ def ensure_pinned(
     where = str(selection.origin or selection.source.value)
     version, installed_now = _install(
         selection.spec, f"pinned by {where}", offline=offline, index_location=index_location,
-        mirrors=mirrors, proxy=proxy, no_proxy=no_proxy, cache_dir=cache_dir, home=home,
-        reporter=reporter)
+        mirrors=mirrors, proxy=proxy, no_proxy=no_proxy, http_proxy=http_proxy, cache_dir=cache_dir,
+        home=home, reporter=reporter)
     return Pin(selection, version, installed_now)
 
 
@@ -77,6 +78,7 @@ def ensure_minimum(
     mirrors: Sequence[str],
     proxy: str | None,
     no_proxy: tuple[str, ...],
+    http_proxy: str | None = None,
     cache_dir: Path,
     reporter: Reporter,
 ) -> tuple[GoVersion, bool]:
@@ -91,7 +93,8 @@ def ensure_minimum(
         return present, False
     return _install(spec, f"required by the go line of {gomod}", offline=offline,
                     index_location=index_location, mirrors=mirrors, proxy=proxy,
-                    no_proxy=no_proxy, cache_dir=cache_dir, home=home, reporter=reporter)
+                    no_proxy=no_proxy, http_proxy=http_proxy, cache_dir=cache_dir, home=home,
+                    reporter=reporter)
 
 
 def _install(
@@ -103,6 +106,7 @@ def _install(
     mirrors: Sequence[str],
     proxy: str | None,
     no_proxy: tuple[str, ...],
+    http_proxy: str | None = None,
     cache_dir: Path,
     home: ToolchainHome,
     reporter: Reporter,
@@ -118,7 +122,7 @@ def _install(
     from goship.toolchain.install import install
     from goship.toolchain.network import DownloadOptions  # loads httpx: only when installing
 
-    options = DownloadOptions(proxy=proxy, no_proxy=no_proxy)
+    options = DownloadOptions(proxy=proxy, no_proxy=no_proxy, http_proxy=http_proxy)
     reporter.step(f"installing Go {spec} ({why})")
     try:
         index = load_index(index_location, cache_dir=cache_dir, options=options, reporter=reporter)

@@ -1,6 +1,6 @@
 """HTTP clients for the release index and the download mirrors.
 
-The caller passes the proxy it resolved (the library never reads HTTPS_PROXY); proxy and
+The caller passes the proxies it resolved (the library never reads HTTPS_PROXY or HTTP_PROXY); proxy and
 NO_PROXY matching and the TLS trust store (certifi plus an optional private CA) are the
 registry client's, so a mirror behind a corporate proxy behaves like a registry behind it.
 """
@@ -20,16 +20,19 @@ from goship.registry.sender import ssl_context
 
 @dataclass(frozen=True)
 class DownloadOptions:
-    proxy: str | None = None
+    proxy: str | None = None  # for https:// URLs
     no_proxy: tuple[str, ...] = ()
+    http_proxy: str | None = None  # for http:// URLs (an internal mirror)
     ca_file: Path | None = None  # a private CA for an internal mirror, added to certifi's
     timeout: float = 60
     user_agent: str = "goship/0.1"
 
     def client_for(self, url: str) -> httpx.Client:
         """A client for ``url``'s host: redirects followed (go.dev/dl sends to dl.google.com)."""
-        host = httpx.URL(url).netloc.decode("ascii")
-        options = RegistryOptions(proxy=self.proxy, no_proxy=self.no_proxy, ca_file=self.ca_file,
+        parsed = httpx.URL(url)
+        host = parsed.netloc.decode("ascii")
+        proxy = self.http_proxy if parsed.scheme == "http" else self.proxy
+        options = RegistryOptions(proxy=proxy, no_proxy=self.no_proxy, ca_file=self.ca_file,
                                   timeout=self.timeout, user_agent=self.user_agent)
         return httpx.Client(
             verify=ssl_context(options),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.fixtures.gomirror import GoMirror
+from tests.fixtures.httpproxy import forward_proxy
 
 pytestmark = pytest.mark.integration
 
@@ -121,3 +122,22 @@ def test_per_version_gopath(go_mirror: GoMirror, tmp_path: Path, base_env) -> No
     (tmp_path / "user-go.env").unlink()
     assert gopath_of("go1.22.10") == str(tmp_path / "go")  # Go's default again: $HOME/go
     assert "GOPATH" not in goship_go(env, "use", "1.22.10", "--shell", cwd=tmp_path).stdout
+
+
+def test_install_through_the_proxy_in_http_proxy(go_mirror: GoMirror, tmp_path: Path, base_env) -> None:
+    # The mirror's name resolves nowhere but in the proxy: the install can only succeed through it.
+    port = go_mirror.address.rsplit(":", 1)[1]
+    with forward_proxy({"go-mirror.invalid": go_mirror.address}) as proxy:
+        env = {**base_env, "GOSHIP_HOME": str(tmp_path / "home"), "GOSHIP_CACHE": str(tmp_path / "cache"),
+               "GOSHIP_GO_INDEX": f"http://go-mirror.invalid:{port}/dl/?mode=json&include=all",
+               "GOSHIP_GO_MIRRORS": f"http://go-mirror.invalid:{port}/dl/", "HTTP_PROXY": proxy.url}
+        for name in ("NO_PROXY", "no_proxy", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+            env.pop(name, None)
+        installed = goship_go(env, "install", "1.21.13", cwd=tmp_path)
+        assert installed.returncode == 0, installed.stderr
+        assert f"http://go-mirror.invalid:{port}/dl/go1.21.13.linux-amd64.tar.gz" in proxy.requests
+        assert any("mode=json" in url for url in proxy.requests)
+
+        env["NO_PROXY"] = "go-mirror.invalid"  # now the name must be resolved directly, and fails
+        refused = goship_go(env, "install", "1.22.10", "--refresh", cwd=tmp_path)
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr and "hint:" in refused.stderr
