@@ -19,6 +19,7 @@ from goship.errors import ConfigError, UsageError
 from goship.oci.compress import Compression
 from goship.oci.platform import Platform
 from goship.paths import cache_dir, home_dir
+from goship.policy.interface import PolicySettings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -98,6 +99,7 @@ class Config:
     jobs: int = 1
     offline: bool = False
     environment: tuple[tuple[str, str], ...] = ()
+    policy: PolicySettings = field(default_factory=PolicySettings)  # goship.toml [policy]
 
     @property
     def env(self) -> dict[str, str]:
@@ -111,15 +113,15 @@ def _is_str(value: Any) -> bool:
     return isinstance(value, str)
 
 
-def _is_str_list(value: Any) -> bool:
+def is_str_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
-def _is_str_table(value: Any) -> bool:
+def is_str_table(value: Any) -> bool:
     return isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
 
 
-def _is_bool(value: Any) -> bool:
+def is_bool(value: Any) -> bool:
     return isinstance(value, bool)
 
 
@@ -134,27 +136,27 @@ def _is_port_list(value: Any) -> bool:
 _TOP = {
     "go": ("a string (path, GOROOT or version)", _is_str),
     "repository": ("a string like registry/repo", _is_str),
-    "platforms": ("a list of strings like \"linux/amd64\"", _is_str_list),
+    "platforms": ("a list of strings like \"linux/amd64\"", is_str_list),
     "base": ("a string: \"static\" or an image reference", _is_str),
     "windows_base": ("a string: an image reference", _is_str),
     "version": ("a string", _is_str),
     "maintainer": ("a string", _is_str),
     "source": ("a string (URL)", _is_str),
-    "labels": ("a table of strings", _is_str_table),
-    "tags": ("a list of strings", _is_str_list),
+    "labels": ("a table of strings", is_str_table),
+    "tags": ("a list of strings", is_str_list),
     "compression": ("a string like \"zlib-ng:5\"", _is_str),
-    "timezones": ("true or false", _is_bool),
+    "timezones": ("true or false", is_bool),
     "oci_layout": ("a string (directory)", _is_str),
     "tarball": ("a string (file)", _is_str),
-    "insecure_registries": ("a list of strings (host[:port])", _is_str_list),
+    "insecure_registries": ("a list of strings (host[:port])", is_str_list),
     "ca_file": ("a string (PEM file)", _is_str),
     "jobs": ("a whole number", _is_int),
 }
 _BUILD = {
-    "ldflags": ("a list of strings", _is_str_list),
-    "flags": ("a list of strings", _is_str_list),
-    "tags": ("a list of strings", _is_str_list),
-    "env": ("a table of strings", _is_str_table),
+    "ldflags": ("a list of strings", is_str_list),
+    "flags": ("a list of strings", is_str_list),
+    "tags": ("a list of strings", is_str_list),
+    "env": ("a table of strings", is_str_table),
 }
 _IMAGE = {
     "name": ("a string", _is_str),
@@ -162,13 +164,13 @@ _IMAGE = {
     "repository": ("a string like registry/repo", _is_str),
     "data": ("a string (directory)", _is_str),
     "ports": ("a list of port numbers", _is_port_list),
-    "env": ("a table of strings", _is_str_table),
-    "args": ("a list of strings", _is_str_list),
-    "labels": ("a table of strings", _is_str_table),
+    "env": ("a table of strings", is_str_table),
+    "args": ("a list of strings", is_str_list),
+    "labels": ("a table of strings", is_str_table),
 }
 
 
-def _line_of(text: str, key: str, table: str | None, occurrence: int = 0) -> int:
+def line_of(text: str, key: str, table: str | None, occurrence: int = 0) -> int:
     """The 1-based line where ``key`` is set inside ``table`` (best effort; 0 if unknown)."""
     lines = text.splitlines()
     start, seen = 0, -1
@@ -191,7 +193,7 @@ def _line_of(text: str, key: str, table: str | None, occurrence: int = 0) -> int
     return start if table is not None else 0
 
 
-def _check_table(
+def check_table(
     data: Mapping[str, Any],
     schema: Mapping[str, tuple[str, Any]],
     *,
@@ -204,7 +206,7 @@ def _check_table(
     for key, value in data.items():
         if key in allowed_tables:
             continue
-        where = f"{path}:{_line_of(text, key, table, occurrence)}"
+        where = f"{path}:{line_of(text, key, table, occurrence)}"
         full = f"{table}.{key}" if table else key
         if key not in schema:
             known = ", ".join(sorted([*schema, *allowed_tables]))
@@ -215,14 +217,15 @@ def _check_table(
                               f"fix '{full}' in {path.name}")
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
+def load_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """The parsed TOML file and its text (for line numbers in later errors)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}",
                           "check the file exists and is readable") from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not UTF-8 text", "save goship.toml as UTF-8") from exc
+        raise ConfigError(f"{path} is not UTF-8 text", f"save {path.name} as UTF-8") from exc
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -232,24 +235,35 @@ def read_config_file(path: Path) -> dict[str, Any]:
         message = str(exc).split(" (at ")[0]
         raise ConfigError(f"{location}: malformed TOML: {message}",
                           "fix the syntax; see docs/configuration.md") from exc
-    _check_table(data, _TOP, path=path, text=text, table=None, allowed_tables=("build", "images"))
+    return data, text
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """goship.toml, checked; its [policy] table is replaced by the PolicySettings it means."""
+    data, text = load_toml(path)
+    check_table(data, _TOP, path=path, text=text, table=None, allowed_tables=("build", "images", "policy"))
     build = data.get("build", {})
     if not isinstance(build, dict):
-        raise ConfigError(f"{path}:{_line_of(text, 'build', None)}: 'build' must be a table",
+        raise ConfigError(f"{path}:{line_of(text, 'build', None)}: 'build' must be a table",
                           "write [build]")
-    _check_table(build, _BUILD, path=path, text=text, table="build")
+    check_table(build, _BUILD, path=path, text=text, table="build")
     images = data.get("images", [])
     if not isinstance(images, list) or not all(isinstance(item, dict) for item in images):
-        raise ConfigError(f"{path}:{_line_of(text, 'images', None)}: 'images' must be an array of tables",
+        raise ConfigError(f"{path}:{line_of(text, 'images', None)}: 'images' must be an array of tables",
                           "write each image as [[images]] with name and package")
     for number, image in enumerate(images):
-        _check_table(image, _IMAGE, path=path, text=text, table="images", occurrence=number)
+        check_table(image, _IMAGE, path=path, text=text, table="images", occurrence=number)
         if "package" not in image:
             raise ConfigError(
-                f"{path}:{_line_of(text, 'images', 'images', number)}: "
+                f"{path}:{line_of(text, 'images', 'images', number)}: "
                 f"image {number + 1} has no 'package'",
                 "add package = \"./cmd/NAME\" to the [[images]] table",
             )
+    if "policy" in data:
+        # Imported here: config_policy builds on this module's TOML helpers.
+        from goship.config_policy import settings_from_config_table
+
+        data["policy"] = settings_from_config_table(data["policy"], path=path, text=text)
     return data
 
 
@@ -324,6 +338,14 @@ def _http_proxy(env: Mapping[str, str]) -> str | None:
     Lower case only for http_proxy would be curl's rule; both cases are read, as Go does."""
     return (env.get("HTTP_PROXY") or env.get("http_proxy") or env.get("ALL_PROXY")
             or env.get("all_proxy") or None)
+
+
+def registry_access_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """What a registry reader outside a build needs from the environment (``goship lint
+    --image``): the proxy, NO_PROXY and goship's registry credentials."""
+    return {"proxy": _proxy(env), "no_proxy": _no_proxy(env),
+            "username": env.get("GOSHIP_REGISTRY_USERNAME") or None,
+            "password": env.get("GOSHIP_REGISTRY_PASSWORD") or None}
 
 
 def _no_proxy(env: Mapping[str, str]) -> tuple[str, ...]:
@@ -413,6 +435,7 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
         jobs=int(jobs),
         offline=options.offline or env.get("GOSHIP_OFFLINE", "") not in ("", "0"),
         environment=tuple(sorted(env.items())),
+        policy=data.get("policy", PolicySettings()),
     )
 
 
@@ -428,6 +451,7 @@ class ToolchainSettings:
     gotoolchain: str | None             # GOTOOLCHAIN as the user's environment has it
     proxy: str | None
     no_proxy: tuple[str, ...]
+    http_proxy: str | None = None
 
 
 def load_toolchain_settings(env: Mapping[str, str]) -> ToolchainSettings:
@@ -441,6 +465,5 @@ def load_toolchain_settings(env: Mapping[str, str]) -> ToolchainSettings:
         gotoolchain=env.get("GOTOOLCHAIN") or None,
         proxy=_proxy(env),
         no_proxy=_no_proxy(env),
-    )
-    http_proxy: str | None = None
         http_proxy=_http_proxy(env),
+    )

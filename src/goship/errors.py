@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     REGISTRY = 6
     AUTH = 7
     OUTPUT = 8
+    POLICY = 9  # `goship lint` found something at or above --fail-on; `goship build` refused to publish
     INTERRUPTED = 130
 
 
@@ -71,6 +72,12 @@ class AuthError(RegistryError):
     """A registry refused the credentials (401) or the access (403)."""
 
     exit_code = ExitCode.AUTH
+
+
+class PolicyError(GoshipError):
+    """Images or Dockerfiles break the image standard (findings at or above the threshold)."""
+
+    exit_code = ExitCode.POLICY
 
 
 class OutputError(GoshipError):

@@ -15,7 +15,8 @@ from goship.image.project import build_images, module_root
 from goship.oci.reference import Reference
 
 if TYPE_CHECKING:
-    from goship.config import ImageSpec
+    from goship.cli.output import ConsoleReporter
+    from goship.config import Config, ImageSpec
     from goship.image.project import BuiltImage
     from goship.oci.layer import LayerTap
     from goship.publish.interface import MultiPublisher, Published
@@ -78,6 +79,8 @@ def run_build(args: argparse.Namespace) -> int:
     try:
         built = build_images(config, registry=client, reporter=reporter, prepare=prepare,
                              layer_tap=layer_tap)
+        if args.policy != "off":
+            _check_policy(config, built, tags if config.repository else [], args, reporter)
         published: list[Published] = destinations[0].publish(built, reporter)
     finally:
         reporter.close()
@@ -85,6 +88,31 @@ def run_build(args: argparse.Namespace) -> int:
             opened.close()
     _print(built, published, as_json=args.json)
     return 0
+
+
+def _check_policy(config: Config, built: list[BuiltImage], tags: list[str], args: argparse.Namespace,
+                  reporter: ConsoleReporter) -> None:
+    """The image rules on the images just built, before any manifest or tag is published."""
+    from goship.errors import PolicyError
+    from goship.policy.build_check import check_built
+    from goship.policy.catalog import all_rules
+    from goship.policy.interface import Severity
+    from goship.policy.reporters import ReportOptions, render
+
+    reporter.step("checking the images against the image standard")
+    findings = check_built([(item.spec.name, item.artifact) for item in built], config.policy, tags=tags)
+    shown = [finding for finding in findings if args.verbose or finding.severity >= Severity.WARNING]
+    if shown:
+        reporter.close()  # the report goes below the progress lines, not between them
+        sys.stderr.write(render("text", shown, all_rules(), ReportOptions(images=len(built))))
+        sys.stderr.flush()
+    errors = sum(1 for finding in findings if finding.severity is Severity.ERROR)
+    if errors and args.policy == "enforce":
+        raise PolicyError(
+            f"the images break the image standard ({errors} error{'s' if errors != 1 else ''}); "
+            "no manifest or tag was published",
+            "fix what the findings say, adjust [policy] in goship.toml, or build with --policy=warn",
+        )
 
 
 def _print(built: list[BuiltImage], published: list[Published], *, as_json: bool) -> None:

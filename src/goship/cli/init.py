@@ -11,6 +11,7 @@ from pathlib import Path
 
 from goship.config import CONFIG_FILE
 from goship.errors import BuildError, OutputError, UsageError
+from goship.gobuild.build import module_path
 from goship.image.project import module_root
 
 _SKIP = {"vendor", "testdata", "node_modules", ".git", ".goship"}
@@ -35,11 +36,6 @@ def find_main_packages(module_dir: Path) -> list[str]:
     return found
 
 
-def _module_path(module_dir: Path) -> str:
-    match = re.search(r"^module\s+(\S+)", (module_dir / "go.mod").read_text(), re.MULTILINE)
-    return match.group(1) if match else module_dir.name
-
-
 def _go_version(module_dir: Path) -> str:
     match = re.search(r"^go\s+(\S+)", (module_dir / "go.mod").read_text(), re.MULTILINE)
     return match.group(1) if match else ""
@@ -47,7 +43,7 @@ def _go_version(module_dir: Path) -> str:
 
 def render_config(module_dir: Path) -> str:
     packages = find_main_packages(module_dir)
-    module = _module_path(module_dir)
+    module = module_path(module_dir)
     lines = [
         f"# goship.toml for {module}",
         "# Every key is optional; docs/configuration.md describes them all.",

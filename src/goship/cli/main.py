@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--ca-file", default=None, help="PEM file of CAs to trust for registries")
     build.add_argument("--offline", action="store_true",
                        help="never download: a pinned Go version must be installed already")
+    build.add_argument("--policy", choices=["enforce", "warn", "off"], default="enforce",
+                       help="check the images against the image standard before publishing: errors "
+                            "stop the push (enforce, default), are only shown (warn), or no check (off)")
     build.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     build.add_argument("--quiet", "-q", action="store_true", help="print only the results")
 
@@ -71,9 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_go_parser(commands, common)
 
+    from goship.cli.lint import add_parser as add_lint_parser
+
+    add_lint_parser(commands, common)
+
     init = commands.add_parser("init", parents=[common], help="write a commented goship.toml for this module")
     init.add_argument("--force", action="store_true", help="overwrite an existing goship.toml")
     init.add_argument("--stdout", action="store_true", help="print instead of writing the file")
+
+    from goship.cli.dockerfile import add_parser as add_dockerfile_parser
+
+    add_dockerfile_parser(commands, common)
     return parser
 
 
@@ -105,6 +116,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             from goship.cli.init import run_init
 
             return run_init(args)
+        if args.command == "dockerfile":
+            from goship.cli.dockerfile import run_dockerfile
+
+            return run_dockerfile(args)
+        if args.command == "lint":
+            from goship.cli.lint import run_lint
+
+            return run_lint(args)
     except GoshipError as error:
         if args.verbose:
             import traceback

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from goship.gobuild.toolchain import GoToolchain
 from goship.oci.digest import Digest
 from goship.oci.platform import Platform
 
+_MODULE_LINE = re.compile(r"^module\s+\"?([^\s\"]+)", re.MULTILINE)
 # How executables start: ELF, PE ("MZ"), Mach-O (both byte orders, 32 and 64 bit).
 _EXECUTABLE_MAGIC = (b"\x7fELF", b"MZ", b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf",
                      b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe")
@@ -93,6 +95,16 @@ def compile_package(
             "name a package with `package main` and a main function, e.g. ./cmd/api",
         )
     return Binary(request.name, request.package, request.platform, target, digest, size)
+
+
+def module_path(module_dir: Path) -> str:
+    """The module path its go.mod declares (the directory's name when it declares none)."""
+    try:
+        text = (module_dir / "go.mod").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        text = ""
+    found = _MODULE_LINE.search(text)
+    return found.group(1) if found else module_dir.name
 
 
 def check_module(module_dir: Path) -> None:

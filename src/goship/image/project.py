@@ -100,7 +100,7 @@ def _toolchain(config: Config, setting: str | None, reporter: Reporter) -> GoToo
         on_path: GoToolchain | None = find(None)
     except BuildError:
         on_path = None
-    wanted = _go_line_minimum(config.module_dir)
+    wanted = go_line_minimum(config.module_dir)
     if wanted is None:
         return on_path if on_path is not None else find(None)  # find(None) raises the error again
     gomod, minimum = wanted
@@ -128,7 +128,7 @@ def _toolchain(config: Config, setting: str | None, reporter: Reporter) -> GoToo
     return find(version.number)
 
 
-def _go_line_minimum(module_dir: Path) -> tuple[Path, GoVersion] | None:
+def go_line_minimum(module_dir: Path) -> tuple[Path, GoVersion] | None:
     """go.mod's path and the oldest release its go line allows, when it has one."""
     gomod = module_dir / "go.mod"
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import shutil
 import stat
 import subprocess
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fixtures.tools import need
 
 from goship.oci import mediatypes
 from goship.oci.compress import Compression
@@ -26,15 +26,6 @@ from goship.oci.tarball import read_tarball, write_tarball
 pytestmark = pytest.mark.integration
 
 CREATED = "2024-01-01T00:00:00Z"
-
-
-def need(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{tool} is not installed, and CI installs it")
-        pytest.skip(f"{tool} is not installed")
-    return path
 
 
 def run(*args: str | Path) -> str:

@@ -6,6 +6,7 @@ goship's own images must meet the standard: no error or warning under the defaul
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -239,3 +240,27 @@ def test_skopeo_reads_the_layout_goship_linted(built: Built) -> None:
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert '"org.opencontainers.image.version": "1.2.3"' in out.stdout
+
+
+def test_goship_lint_image_reaches_a_tls_registry_with_the_flags_and_credentials_given(
+        built: Built, registry_tls: RunningRegistry, base_env: dict[str, str], tmp_path: Path) -> None:
+    target = Reference.parse(f"{registry_tls.host}/cli/hello")
+    access = RegistryAccess.from_settings(
+        ca_file=registry_tls.ca_file, username=registry_tls.username, password=registry_tls.password,
+        credential_hosts=(registry_tls.host,))
+    with access.client() as client:
+        push_artifact(client, load_artifact(built.layout, f"hello:{VERSION_TAG}"), target, [VERSION_TAG],
+                      reporter=SilentReporter())
+    source = f"{registry_tls.host}/cli/hello:{VERSION_TAG}"
+    goship = Goship({**base_env, "HOME": str(tmp_path), "DOCKER_CONFIG": str(tmp_path / "empty")})
+
+    passed = goship("lint", "--image", source, "--ca-file", str(registry_tls.ca_file), "--format", "json",
+                    cwd=tmp_path, env={"GOSHIP_REGISTRY_USERNAME": registry_tls.username,
+                                       "GOSHIP_REGISTRY_PASSWORD": registry_tls.password})
+    assert passed.code == 0, passed.output
+    assert {finding["rule"] for finding in json.loads(passed.stdout)} <= {"GS617"}
+
+    untrusted = goship("lint", "--image", source, cwd=tmp_path)  # no --ca-file: the TLS check fails
+    assert untrusted.code == 6 and "Traceback" not in untrusted.output and "hint:" in untrusted.stderr
+    anonymous = goship("lint", "--image", source, "--ca-file", str(registry_tls.ca_file), cwd=tmp_path)
+    assert anonymous.code == 7 and registry_tls.password not in anonymous.output

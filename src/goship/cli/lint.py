@@ -1,0 +1,192 @@
+"""`goship lint`: check Dockerfiles and images against the image standard and report findings.
+
+The policy comes from --policy-file, .goship-policy.toml or goship.toml [policy]
+(goship.config_policy); the rules from goship.policy; this module wires the options to them,
+writes the report to stdout or --output, and turns the worst finding into the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from goship.errors import ExitCode, GoshipError, OutputError, UsageError
+from goship.policy.interface import Finding, PolicySettings, Severity, apply, worst
+from goship.policy.reporters import FORMATS
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    lint = commands.add_parser(
+        "lint", parents=[common], help="check Dockerfiles and images against the image standard",
+        description="Check Dockerfiles and built images against the image standard (the rules "
+                    "are listed in docs/rules.md). The policy comes from "
+                    "--policy-file, else .goship-policy.toml in this directory or a parent up to "
+                    "the git root, else the [policy] table of goship.toml.",
+        epilog="Exit code 9 means a finding at or above --fail-on (docs/exit-codes.md).")
+    lint.add_argument("dockerfiles", nargs="*", metavar="DOCKERFILE",
+                      help="Dockerfiles to check (default: ./Dockerfile when there is no --image)")
+    lint.add_argument("--image", dest="images", action="append", default=[],
+                      metavar="REF|oci:DIR|tarball:FILE",
+                      help="an image to check: a registry reference, an OCI layout directory "
+                           "or a docker-archive tarball (repeatable)")
+    lint.add_argument("--format", choices=FORMATS, default="text",
+                      help="text (default), json, sarif (GitHub code scanning) or gitlab (Code Quality)")
+    lint.add_argument("--output", "-o", default=None, metavar="FILE",
+                      help="write the report to FILE instead of stdout")
+    lint.add_argument("--fail-on", choices=FAIL_ON, default="error",
+                      help="exit with code 9 when a finding is this severe or worse (default: error)")
+    lint.add_argument("--policy-file", default=None, metavar="FILE",
+                      help="a .goship-policy.toml (or goship.toml) to use instead of looking for one")
+    lint.add_argument("--build-arg", dest="build_args", action="append", default=[],
+                      metavar="KEY[=VALUE]",
+                      help="an ARG value for FROM lines (repeatable; KEY alone takes it from the "
+                           "environment, as docker build does)")
+    lint.add_argument("--insecure-registry", dest="insecure", action="append", default=[],
+                      metavar="HOST[:PORT]", help="allow plain HTTP / unverified TLS for this registry")
+    lint.add_argument("--ca-file", default=None, help="PEM file of CAs to trust for registries")
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    environ: Mapping[str, str] = args.environ
+    working_dir = Path.cwd()
+    dockerfiles = _dockerfiles(args.dockerfiles, has_images=bool(args.images), working_dir=working_dir)
+    build_args = _build_args(args.build_args, environ)
+    policy_file = Path(args.policy_file) if args.policy_file else None
+    from goship.config_policy import find_policy
+    from goship.policy.catalog import all_rules
+
+    settings = find_policy(working_dir, policy_file=policy_file)
+    rules = all_rules()  # once for every file and image, and for the report
+    findings: list[Finding] = []
+    if dockerfiles:
+        from goship.policy.dockerfile_rules import lint_dockerfile
+
+        for display in dockerfiles:
+            findings.extend(lint_dockerfile(working_dir / display, settings, display=display,
+                                            build_args=build_args))
+    if args.images:
+        findings.extend(_lint_images(args, settings))
+    findings = apply(findings, settings)
+
+    from goship import __version__
+    from goship.policy.reporters import ReportOptions, render
+
+    options = ReportOptions(
+        color=args.format == "text" and args.output is None and sys.stdout.isatty()
+        and not environ.get("NO_COLOR"),
+        tool_version=__version__,
+        source_root=_repository_root(working_dir),
+        working_dir=working_dir,
+        files=len(dockerfiles),
+        images=len(args.images),
+    )
+    report = render(args.format, findings, rules, options)
+    if args.output is None:
+        sys.stdout.write(report)
+        sys.stdout.flush()
+    else:
+        _write_report(Path(args.output), report)
+        print(f"goship: wrote {_findings(len(findings))} to {args.output}", file=sys.stderr)
+    return _exit_code(findings, args.fail_on)
+
+
+def _dockerfiles(given: Sequence[str], *, has_images: bool, working_dir: Path) -> list[str]:
+    """The Dockerfiles as the user named them (the reports show these names)."""
+    if not given and not has_images:
+        if not (working_dir / "Dockerfile").is_file():
+            raise UsageError(f"nothing to lint: no Dockerfile in {working_dir} and no --image",
+                             "name Dockerfiles (goship lint path/to/Dockerfile) or images "
+                             "(--image REF, --image oci:DIR, --image tarball:FILE)")
+        return ["Dockerfile"]
+    for name in given:
+        if not (working_dir / name).is_file():
+            raise UsageError(f"Dockerfile {name} does not exist or is not a file",
+                             "check the path (relative to the current directory)")
+    return list(dict.fromkeys(given))
+
+
+def _build_args(given: Sequence[str], environ: Mapping[str, str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in given:
+        key, has_value, value = item.partition("=")
+        if not key or not key.replace("_", "a").isalnum():
+            raise UsageError(f"--build-arg '{item}' is not KEY=VALUE",
+                             "write e.g. --build-arg GO_VERSION=1.22")
+        if has_value:
+            values[key] = value
+        elif key in environ:  # like docker build: KEY alone passes the variable through
+            values[key] = environ[key]
+    return values
+
+
+def _lint_images(args: argparse.Namespace, settings: PolicySettings) -> list[Finding]:
+    from goship.cli.output import ConsoleReporter
+    from goship.config import registry_access_settings
+    from goship.oci.reference import Reference
+    from goship.policy.image_rules import lint_image
+    from goship.policy.image_source import RegistryAccess
+
+    sources = list(dict.fromkeys(args.images))
+    # GOSHIP_REGISTRY_USERNAME/PASSWORD go to the registries of the images named, and no other.
+    hosts = []
+    for source in sources:
+        if not source.startswith(("oci:", "tarball:", "docker-archive:", "oci-archive:")):
+            with contextlib.suppress(GoshipError):
+                hosts.append(Reference.parse(source.removeprefix("docker://")).registry)
+    ca_file = Path(args.ca_file) if args.ca_file else None
+    if ca_file is not None and not ca_file.is_file():
+        raise UsageError(f"--ca-file {args.ca_file} does not exist", "give a PEM file of CA certificates")
+    access = RegistryAccess.from_settings(ca_file=ca_file, insecure=args.insecure, credential_hosts=hosts,
+                                          environment=args.environ,
+                                          **registry_access_settings(args.environ))
+    reporter = ConsoleReporter(verbose=args.verbose)
+    findings: list[Finding] = []
+    try:
+        for source in sources:
+            findings.extend(lint_image(source, settings, access=access, reporter=reporter))
+    finally:
+        reporter.close()
+    return findings
+
+
+def _repository_root(working_dir: Path) -> Path:
+    """The git work tree holding ``working_dir`` (SARIF and GitLab paths are relative to
+    it, as code scanning and merge requests expect), else ``working_dir`` itself."""
+    for directory in (working_dir, *working_dir.parents):
+        if (directory / ".git").exists():
+            return directory
+    return working_dir
+
+
+def _write_report(path: Path, report: str) -> None:
+    from goship.oci.filelock import write_atomic
+
+    try:
+        write_atomic(path, report.encode("utf-8"))
+    except OSError as exc:
+        raise OutputError(f"cannot write the report to {path}: {exc.strerror}",
+                          "check that the directory exists and is writable") from exc
+
+
+def _findings(count: int) -> str:
+    return "1 finding" if count == 1 else f"{count} findings"
+
+
+def _exit_code(findings: Sequence[Finding], fail_on: str) -> int:
+    if fail_on == "never":
+        return ExitCode.OK
+    threshold = Severity.from_name(fail_on)
+    failing = [finding for finding in findings if finding.severity >= threshold]
+    if not failing:
+        return ExitCode.OK
+    worst_seen = worst(failing)
+    label = worst_seen.label if worst_seen is not None else fail_on
+    print(f"goship: {_findings(len(failing))} at or above {fail_on} (worst: {label}); "
+          f"exit code {int(ExitCode.POLICY)}", file=sys.stderr)
+    return ExitCode.POLICY
