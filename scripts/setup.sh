@@ -38,7 +38,8 @@ fi
 # cache outside the repo; tests/unit/policy/test_reporters.py validates goship's SARIF with it.
 sarif_version=5.7.0
 sarif_dir="${GOSHIP_TEST_CACHE:-$HOME/.cache/goship-test}/sarif-multitool-$sarif_version"
-if [ ! -f "$sarif_dir/package/sarif-2.1.0.json" ]; then
+if [ "${1:-}" = "--system-tools" ] && [ ! -f "$sarif_dir/package/sarif-2.1.0.json" ]; then
+  command -v npm >/dev/null || apt_install npm
   if command -v npm >/dev/null; then
     echo "fetching @microsoft/sarif-multitool-linux@$sarif_version" >&2
     work=$(mktemp -d)
