@@ -1,12 +1,12 @@
 """Downloading a Go archive from an ordered list of mirrors, verified against the index.
 
 Each mirror is a base URL (or a local directory) the archive's file name is appended to.
-The archive streams to a temporary file next to where it will be used, hashed as it
-arrives; the size and the SHA-256 must be the ones the release index names (a mirror's own
-checksum file is never read). A mirror that cannot be reached, answers anything but 200, or
-serves other bytes is recorded and the next one is tried. A failure or an interruption
-removes the temporary file; a disk that cannot take the file stops at once, as no other
-mirror would help.
+The archive streams to a temporary file next to where it will be used, or into a sink that
+unpacks it as it arrives (``stream_archive``), hashed as it arrives; the size and the SHA-256
+must be the ones the release index names (a mirror's own checksum file is never read). A
+mirror that cannot be reached, answers anything but 200, or serves other bytes is recorded
+and the next one is tried. A failure or an interruption removes the temporary file; a disk
+that cannot take the file stops at once, as no other mirror would help.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import httpx
 
@@ -115,8 +115,67 @@ def download_archive(
             reporter.step(f"mirror {mirror} failed: {failed.reason}")
             continue
         return DownloadedArchive(path, file, location, tuple(failures))
+    raise _no_mirror_delivered(file, failures, wrong_bytes)
+
+
+class ArchiveSink(Protocol):
+    """Where ``stream_archive`` puts the bytes of one attempt (see extract.StreamingExtraction)."""
+
+    def write(self, data: bytes) -> int: ...
+
+    def flush(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class StreamedArchive:
+    sink: ArchiveSink  # the one that received the verified bytes
+    source: str  # the URL or path they came from
+    failures: tuple[MirrorFailure, ...]  # mirrors tried before, and why they failed
+
+
+def stream_archive(
+    file: ReleaseFile, mirrors: Sequence[str], open_sink: Callable[[], ArchiveSink], work_dir: Path, *,
+    options: DownloadOptions | None = None, reporter: Reporter | None = None,
+) -> StreamedArchive:
+    """``download_archive`` into sinks instead of a file: each mirror tried gets a fresh sink
+    from ``open_sink``; a failed attempt's sink is aborted. The bytes pass the same size and
+    SHA-256 checks, which end the attempt; the returned sink got exactly the indexed bytes."""
+    check_entry(file)
+    reporter = reporter or SilentReporter()
+    options = options or DownloadOptions()
+    if not mirrors:
+        raise DownloadError(f"no mirror to download {file.filename} from",
+                            "pass at least one mirror (the default is " + DEFAULT_MIRRORS[0] + ")")
+    failures: list[MirrorFailure] = []
+    wrong_bytes = False
+    for mirror in mirrors:
+        location = archive_location(mirror, file.filename)
+        reporter.step(f"downloading {file.filename} from {location}")
+        sink = open_sink()
+        try:
+            if is_url(location):
+                _stream_url(location, file, sink, work_dir, options, reporter)
+            else:
+                _copy_file(Path(location), file, sink, work_dir, reporter)
+        except _MirrorFailed as failed:
+            sink.abort()
+            failures.append(MirrorFailure(mirror, failed.reason))
+            wrong_bytes = wrong_bytes or failed.wrong_bytes
+            reporter.step(f"mirror {mirror} failed: {failed.reason}")
+            continue
+        except BaseException:
+            sink.abort()
+            raise
+        return StreamedArchive(sink, location, tuple(failures))
+    raise _no_mirror_delivered(file, failures, wrong_bytes)
+
+
+def _no_mirror_delivered(file: ReleaseFile, failures: list[MirrorFailure],
+                         wrong_bytes: bool) -> DownloadError:
     listing = "; ".join(f"{failure.mirror}: {failure.reason}" for failure in failures)
-    raise DownloadError(
+    return DownloadError(
         f"cannot download {file.filename} from any mirror ({listing})",
         ("a mirror served other bytes than the release index lists (a broken or tampered "
          "mirror): remove it from the mirror list; " if wrong_bytes else "")
@@ -146,8 +205,8 @@ def _download_one(location: str, file: ReleaseFile, work_dir: Path, options: Dow
         raise
 
 
-def _stream_url(url: str, file: ReleaseFile, out: BinaryIO, target: Path, options: DownloadOptions,
-                reporter: Reporter) -> None:
+def _stream_url(url: str, file: ReleaseFile, out: BinaryIO | ArchiveSink, target: Path,
+                options: DownloadOptions, reporter: Reporter) -> None:
     try:
         with options.client_for(url) as client, client.stream("GET", url) as response:
             if response.status_code != 200:
@@ -161,7 +220,8 @@ def _stream_url(url: str, file: ReleaseFile, out: BinaryIO, target: Path, option
         raise _MirrorFailed(failure_reason(exc)) from exc
 
 
-def _copy_file(path: Path, file: ReleaseFile, out: BinaryIO, target: Path, reporter: Reporter) -> None:
+def _copy_file(path: Path, file: ReleaseFile, out: BinaryIO | ArchiveSink, target: Path,
+               reporter: Reporter) -> None:
     # Writes to ``out`` raise InstallError, so an OSError here comes from reading the mirror.
     try:
         with path.open("rb") as source:
@@ -172,7 +232,7 @@ def _copy_file(path: Path, file: ReleaseFile, out: BinaryIO, target: Path, repor
         raise _MirrorFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
-def _receive(chunks: Iterable[bytes], file: ReleaseFile, out: BinaryIO, target: Path,
+def _receive(chunks: Iterable[bytes], file: ReleaseFile, out: BinaryIO | ArchiveSink, target: Path,
              reporter: Reporter) -> None:
     digest = hashlib.sha256()
     received = 0

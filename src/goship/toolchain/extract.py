@@ -17,12 +17,16 @@ written 0755 when the archive marks them executable and 0644 otherwise.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
 import tarfile
+import threading
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO, cast
 
@@ -62,18 +66,23 @@ def extract_go_archive(archive: Path, destination: Path, *, label: str, reporter
     """Extract ``archive`` (named ``label`` in the index: .zip or .tar.gz) into the existing
     directory ``destination``; returns the Go tree (``destination/go``)."""
     writable = long_path_safe(destination)  # deep Go trees pass Windows' 260-character limit
-    try:
+    with _archive_errors(label, destination):
         if label.endswith(".zip"):
             _extract_zip(archive, writable, label, reporter)
         else:
-            _extract_tar(archive, writable, label, reporter)
-    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, _INFLATE_ERROR, EOFError) as exc:
-        raise ArchiveError(f"{label} is corrupt: {exc}", "download it again") from exc
-    except OSError as exc:
-        if is_write_failure(exc):
-            raise write_failure(f"extracting {label}", destination, exc) from exc
-        raise ArchiveError(f"{label} cannot be extracted: {exc}",
-                           "the archive is damaged or not a Go distribution") from exc
+            total = archive.stat().st_size
+            with archive.open("rb") as raw:
+                _extract_tar(raw, writable, label, reporter, total=total, limit=expansion_limit(total))
+    return go_tree(destination, label)
+
+
+def expansion_limit(archive_size: int) -> int:
+    """The most bytes an archive of this size may unpack to: a Go tree is about three times
+    its .tar.gz, so anything near twenty times is a decompression bomb, not Go."""
+    return 20 * archive_size + (64 << 20)
+
+
+def go_tree(destination: Path, label: str) -> Path:
     tree = destination / TOP_DIR
     if not any((tree / "bin" / exe).is_file() for exe in ("go", "go.exe")):
         raise ArchiveError(f"{label} is not a Go distribution: it has no go/bin/go",
@@ -81,13 +90,29 @@ def extract_go_archive(archive: Path, destination: Path, *, label: str, reporter
     return tree
 
 
-def _extract_tar(archive: Path, destination: Path, label: str, reporter: Reporter) -> None:
-    total = archive.stat().st_size
+@contextmanager
+def _archive_errors(label: str, destination: Path) -> Iterator[None]:
+    """What can go wrong unpacking, as goship errors: a corrupt archive, or a full disk."""
+    try:
+        yield
+    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, _INFLATE_ERROR, EOFError) as exc:
+        raise ArchiveError(f"{label} is corrupt: {exc}", "download it again") from exc
+    except OSError as exc:
+        if is_write_failure(exc):
+            raise write_failure(f"extracting {label}", destination, exc) from exc
+        raise ArchiveError(f"{label} cannot be extracted: {exc}",
+                           "the archive is damaged or not a Go distribution") from exc
+
+
+def _extract_tar(raw: IO[bytes], destination: Path, label: str, reporter: Reporter, *,
+                 total: int | None, limit: int) -> None:
+    """``raw`` is the .tar.gz; progress is reported against ``total`` when it is known (a
+    streamed download reports its own)."""
     task = f"extracting {label}"
+    unpacked_bytes = 0
     # zlib-ng (already goship's compressor) inflates twice as fast as zlib, and its threaded
     # reader does so in a second thread, beside the tar parsing and file writes, as tar | gzip does.
-    with archive.open("rb") as raw, _gunzip(raw) as unpacked, \
-            tarfile.open(fileobj=unpacked, mode="r|") as tar:
+    with _gunzip(raw) as unpacked, tarfile.open(fileobj=unpacked, mode="r|") as tar:
         made: set[Path] = {destination}
         reported = 0
         for member in tar:
@@ -95,6 +120,10 @@ def _extract_tar(archive: Path, destination: Path, label: str, reporter: Reporte
             if member.isdir():
                 _make_dir(destination, path, made)
             elif member.isreg():
+                unpacked_bytes += member.size
+                if unpacked_bytes > limit:
+                    raise ArchiveError(f"{label} unpacks to more than {limit} bytes",
+                                       "it is not a Go distribution (a Go tree is about 3 times its archive)")
                 source = tar.extractfile(member)
                 assert source is not None  # a regular file always has data
                 _write_file(destination, path, source, executable=bool(member.mode & 0o111), made=made)
@@ -102,10 +131,83 @@ def _extract_tar(archive: Path, destination: Path, label: str, reporter: Reporte
                 kind = "symlink" if member.issym() else "hard link" if member.islnk() else "special file"
                 raise ArchiveError(f"{label}: refusing entry {member.name!r}: it is a {kind}",
                                    "Go's official archives hold only files and directories")
-            position = raw.tell()
-            if position - reported >= _COPY_BUFFER or position == total:
-                reporter.transfer(task, position, total)
-                reported = position
+            if total is not None:
+                position = raw.tell()
+                if position - reported >= _COPY_BUFFER or position == total:
+                    reporter.transfer(task, position, total)
+                    reported = position
+
+
+class StreamingExtraction:
+    """Unpacks a .tar.gz into ``destination`` while it downloads, so the two overlap as in
+    ``curl | tar xz``. ``write`` takes the downloaded bytes (through a pipe to a thread that
+    extracts); ``finish`` waits for the thread and returns the Go tree, or raises what the
+    extraction met.
+
+    Nothing unverified is installed all the same: ``destination`` is a temporary directory
+    the caller renames into place only after the archive's SHA-256 matched the release index,
+    and removes otherwise. The entry checks and the expansion limit apply as they do to a
+    downloaded file. When the extraction stops early (a refused entry, a full disk), ``write``
+    keeps accepting bytes without passing them on, so that the download can still be checked:
+    other bytes than the index lists mean a bad mirror (try the next), the right bytes mean
+    the error is real.
+    """
+
+    def __init__(self, destination: Path, *, label: str, size: int, reporter: Reporter) -> None:
+        self._destination = destination
+        self._label = label
+        self._size = size
+        self._reporter = reporter
+        read_end, self._write_end = os.pipe()
+        self._reader = os.fdopen(read_end, "rb", buffering=_COPY_BUFFER)
+        self._stopped = False  # the extracting thread no longer reads
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._extract, name="goship-extract", daemon=True)
+        self._thread.start()
+
+    def _extract(self) -> None:
+        try:
+            with _archive_errors(self._label, self._destination):
+                _extract_tar(self._reader, long_path_safe(self._destination), self._label, self._reporter,
+                             total=None, limit=expansion_limit(self._size))
+                while self._reader.read(_COPY_BUFFER):  # the gzip trailer and tar padding
+                    pass
+        except BaseException as exc:  # handed to the downloading thread by finish()
+            self._error = exc
+        finally:
+            self._reader.close()  # a writer still writing now gets EPIPE, not a hang
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view and not self._stopped:
+            try:
+                view = view[os.write(self._write_end, view):]
+            except OSError as exc:
+                # The extracting thread closed its end: EPIPE (EINVAL on Windows pipes).
+                if exc.errno not in (errno.EPIPE, errno.EINVAL) and self._thread.is_alive():
+                    raise
+                self._stopped = True
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def finish(self) -> Path:
+        """The Go tree, once every byte is written; raises what stopped the extraction."""
+        self._close_and_wait()
+        if self._error is not None:
+            raise self._error
+        return go_tree(self._destination, self._label)
+
+    def abort(self) -> None:
+        """Stop (the download failed): the thread sees the end of its input and ends."""
+        self._close_and_wait()
+
+    def _close_and_wait(self) -> None:
+        if self._write_end >= 0:
+            os.close(self._write_end)
+            self._write_end = -1
+        self._thread.join()
 
 
 def _gunzip(raw: IO[bytes]) -> IO[bytes]:

@@ -24,7 +24,7 @@ from goship.errors import UsageError
 from goship.oci.filelock import exclusive_lock, write_atomic
 from goship.progress import Reporter, SilentReporter
 from goship.toolchain.current import clear_global, read_global
-from goship.toolchain.download import DEFAULT_MIRRORS, check_entry, downloaded_archive
+from goship.toolchain.download import DEFAULT_MIRRORS, check_entry, downloaded_archive, stream_archive
 from goship.toolchain.errors import (
     ActiveVersionError,
     DownloadError,
@@ -32,7 +32,7 @@ from goship.toolchain.errors import (
     MirrorFailure,
     NotInstalledError,
 )
-from goship.toolchain.extract import extract_go_archive
+from goship.toolchain.extract import StreamingExtraction, extract_go_archive
 from goship.toolchain.gopath import per_version as per_version_gopath
 from goship.toolchain.gopath import write_go_env
 from goship.toolchain.index import ReleaseFile
@@ -93,11 +93,15 @@ def install(
         leftovers = _remove_leftovers(home, version, reporter)
         if check_space:
             _check_space(home, archive)
-        with downloaded_archive(archive, mirrors, home.versions_dir, options=options,
-                                reporter=reporter) as downloaded:
-            installed = _install_verified(downloaded.path, archive, home, downloaded.source, reporter)
+        if archive.filename.endswith(".tar.gz"):  # unpacked while it downloads
+            installed, failures = _install_streaming(archive, mirrors, home, options, reporter)
+        else:  # a .zip is read from its end, so it is downloaded first
+            with downloaded_archive(archive, mirrors, home.versions_dir, options=options,
+                                    reporter=reporter) as downloaded:
+                installed = _install_verified(downloaded.path, archive, home, downloaded.source, reporter)
+            failures = downloaded.failures
     _refresh_launchers(home, reporter)
-    return InstallResult(installed, False, downloaded.failures, leftovers)
+    return InstallResult(installed, False, failures, leftovers)
 
 
 def install_from_file(path: Path, archive: ReleaseFile, home: ToolchainHome, *,
@@ -251,34 +255,69 @@ def _verify_file(path: Path, archive: ReleaseFile) -> None:
 
 def _install_verified(path: Path, archive: ReleaseFile, home: ToolchainHome, source: str,
                       reporter: Reporter) -> InstalledVersion:
-    version = archive.go_version
-    final = home.version_dir(version)
-    operation = f"installing Go {version.number}"
-    try:
-        work = Path(tempfile.mkdtemp(dir=home.versions_dir, prefix=f"{TEMP_PREFIX}{version.name}-"))
-    except OSError as exc:
-        raise write_failure(operation, home.versions_dir, exc) from exc
-    renamed = False
+    work = _work_dir(home, archive)
     try:
         reporter.step(f"extracting {archive.filename}")
         tree = extract_go_archive(path, work, label=archive.filename, reporter=reporter)
-        if per_version_gopath(home):  # before the rename: the version appears with its GOPATH
-            write_go_env(tree, home, version, enabled=True)
+        return _move_into_place(tree, archive, home, source, reporter)
+    finally:
+        with contextlib.suppress(OSError):
+            remove_tree(work)
+
+
+def _install_streaming(archive: ReleaseFile, mirrors: Sequence[str], home: ToolchainHome,
+                       options: DownloadOptions | None,
+                       reporter: Reporter) -> tuple[InstalledVersion, tuple[MirrorFailure, ...]]:
+    """Download and unpack at once, each attempt into its own temporary directory; only the
+    attempt whose bytes matched the index is moved into place."""
+    works: list[Path] = []
+
+    def open_sink() -> StreamingExtraction:
+        works.append(_work_dir(home, archive))
+        return StreamingExtraction(works[-1], label=archive.filename, size=archive.size, reporter=reporter)
+
+    try:
+        streamed = stream_archive(archive, mirrors, open_sink, home.versions_dir, options=options,
+                                  reporter=reporter)
+        sink = streamed.sink
+        assert isinstance(sink, StreamingExtraction)
+        tree = sink.finish()
+        return _move_into_place(tree, archive, home, streamed.source, reporter), streamed.failures
+    finally:
+        for work in works:
+            with contextlib.suppress(OSError):
+                remove_tree(work)
+
+
+def _work_dir(home: ToolchainHome, archive: ReleaseFile) -> Path:
+    version = archive.go_version
+    try:
+        return Path(tempfile.mkdtemp(dir=home.versions_dir, prefix=f"{TEMP_PREFIX}{version.name}-"))
+    except OSError as exc:
+        raise write_failure(f"installing Go {version.number}", home.versions_dir, exc) from exc
+
+
+def _move_into_place(tree: Path, archive: ReleaseFile, home: ToolchainHome, source: str,
+                     reporter: Reporter) -> InstalledVersion:
+    """Rename the verified, unpacked ``tree`` to versions/goX.Y.Z and write the marker last."""
+    version = archive.go_version
+    final = home.version_dir(version)
+    if per_version_gopath(home):  # before the rename: the version appears with its GOPATH
+        write_go_env(tree, home, version, enabled=True)
+    renamed = False
+    try:
         try:
             tree.rename(final)
             renamed = True
             marker = marker_text(version, archive.sha256.lower(), source, archive.filename)
             write_atomic(final / MARKER, marker)
         except OSError as exc:
-            raise write_failure(operation, final, exc) from exc
+            raise write_failure(f"installing Go {version.number}", final, exc) from exc
     except BaseException:
         if renamed and not (final / MARKER).is_file():
             with contextlib.suppress(OSError):
                 remove_tree(final)
         raise
-    finally:
-        with contextlib.suppress(OSError):
-            remove_tree(work)
     reporter.step(f"installed Go {version.number} in {final}")
     installed = installed_version(version, home)
     assert installed is not None  # the marker was just written

@@ -193,20 +193,31 @@ def test_every_mirror_failing_lists_each_failure(home: ToolchainHome, tmp_path: 
 
 
 class _InterruptingReporter(SilentReporter):
-    def __init__(self, task_prefix: str) -> None:
+    def __init__(self, task_prefix: str, fraction: float = 0.0) -> None:
         self.task_prefix = task_prefix
+        self.fraction = fraction
 
     def transfer(self, task: str, done: int, total: int) -> None:
-        if task.startswith(self.task_prefix) and done > 0:
+        if task.startswith(self.task_prefix) and done > 0 and done >= self.fraction * total:
             raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("stage", ["downloading", "extracting"])
+@pytest.mark.parametrize("fraction", [0.0, 0.9])
 def test_an_interrupted_install_leaves_nothing_behind(home: ToolchainHome, tmp_path: Path,
-                                                      stage: str) -> None:
+                                                      fraction: float) -> None:
+    # A .tar.gz unpacks while it downloads: at 90% most of the tree is already written.
     _, entry = archive_for(tmp_path / "good", "1.22.9")
     with pytest.raises(KeyboardInterrupt):
-        install(entry, home, mirrors=[str(tmp_path / "good")], reporter=_InterruptingReporter(stage))
+        install(entry, home, mirrors=[str(tmp_path / "good")],
+                reporter=_InterruptingReporter("downloading", fraction))
+    _assert_nothing_installed(home, tmp_path)
+
+
+def test_an_install_from_a_file_interrupted_while_extracting_leaves_nothing_behind(
+        home: ToolchainHome, tmp_path: Path) -> None:
+    path, entry = archive_for(tmp_path / "good", "1.22.9")
+    with pytest.raises(KeyboardInterrupt):
+        install_from_file(path, entry, home, reporter=_InterruptingReporter("extracting"))
     _assert_nothing_installed(home, tmp_path)
 
 
@@ -300,3 +311,39 @@ def test_write_zip_and_tar_helpers_make_what_the_tests_claim(tmp_path: Path) -> 
     with zipfile.ZipFile(bundle) as opened:
         assert (opened.infolist()[0].external_attr >> 16) & 0o170000 == 0o120000
 
+
+
+@pytest.mark.parametrize("attack", ["symlink", "dot-dot escape", "absolute path"])
+def test_a_malicious_archive_the_index_vouches_for_is_refused_while_it_streams(
+        home: ToolchainHome, tmp_path: Path, attack: str) -> None:
+    _, entry = archive_for(tmp_path / "mirror", "1.22.9", [*go_tree("1.22.9"), TAR_ATTACKS[attack]])
+    with pytest.raises(ArchiveError, match="refusing entry"):
+        install(entry, home, mirrors=[str(tmp_path / "mirror")])
+    _assert_nothing_installed(home, tmp_path)
+
+
+def test_a_mirror_serving_a_malicious_archive_is_passed_over_for_the_next(
+        home: ToolchainHome, tmp_path: Path) -> None:
+    # The index names the good archive; the first mirror serves one with a link in it, which the
+    # extraction refuses before the checksum is known. The checksum then says "bad mirror".
+    good, entry = archive_for(tmp_path / "good", "1.22.9")
+    (tmp_path / "evil").mkdir()
+    tree = go_tree("1.22.9")
+    evil = write_tar_gz(tmp_path / "evil" / good.name, [tree[0], TAR_ATTACKS["symlink"], *tree[1:]])
+    evil.write_bytes(evil.read_bytes()[:entry.size].ljust(entry.size, b"\0"))  # same size, other bytes
+    result = install(entry, home, mirrors=[str(tmp_path / "evil"), str(tmp_path / "good")])
+    assert [failure.mirror for failure in result.failures] == [str(tmp_path / "evil")]
+    assert "does not match" in result.failures[0].reason
+    assert (home.version_dir(entry.go_version) / "bin" / "go").is_file()
+    assert not (home.version_dir(entry.go_version) / "bin" / "gofmt").exists()
+    assert [path.name for path in home.versions_dir.iterdir() if path.name.startswith(".tmp-")] == []
+
+
+def test_an_archive_unpacking_to_far_more_than_a_go_tree_is_refused(home: ToolchainHome,
+                                                                    tmp_path: Path) -> None:
+    bomb = Entry("go/pkg/zeros", b"\0" * (80 << 20))  # gzip makes this a few hundred KiB
+    _, entry = archive_for(tmp_path / "mirror", "1.22.9", [*go_tree("1.22.9"), bomb])
+    assert entry.size * 20 + (64 << 20) < 80 << 20
+    with pytest.raises(ArchiveError, match="unpacks to more than"):
+        install(entry, home, mirrors=[str(tmp_path / "mirror")])
+    _assert_nothing_installed(home, tmp_path)
