@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from goship.image.cache import LayerCache
     from goship.oci.image import Artifact, Image
     from goship.oci.layer import LayerTap
+    from goship.toolchain.ensure import ReleaseSource
     from goship.toolchain.versions import GoVersion
 
 # The image, registry and layer modules are imported inside build_images, after Go has
@@ -77,14 +78,21 @@ def _pinned_go(config: Config, reporter: Reporter) -> str | None:
     from goship.toolchain.layout import ToolchainHome
 
     settings = load_toolchain_settings(config.env)
-    pin = ensure_pinned(
-        config.module_dir, ToolchainHome.for_goship_home(config.home),
-        env_version=settings.version_override, offline=config.offline,
-        index_location=settings.index_location, mirrors=settings.mirrors,
-        proxy=settings.proxy, no_proxy=settings.no_proxy, http_proxy=settings.http_proxy,
-        cache_dir=settings.cache_dir, reporter=reporter,
-    )
+    pin = ensure_pinned(config.module_dir, ToolchainHome.for_goship_home(config.home),
+                        env_version=settings.version_override, source=_release_source(config),
+                        reporter=reporter)
     return pin.version.number if pin is not None else None
+
+
+def _release_source(config: Config) -> ReleaseSource:
+    """Where `goship build` takes a Go version it has to install."""
+    from goship.config import load_toolchain_settings
+    from goship.toolchain.ensure import ReleaseSource
+
+    settings = load_toolchain_settings(config.env)
+    return ReleaseSource(offline=config.offline, index_location=settings.index_location,
+                         mirrors=settings.mirrors, cache_dir=settings.cache_dir, proxy=settings.proxy,
+                         no_proxy=settings.no_proxy, http_proxy=settings.http_proxy)
 
 
 def _toolchain(config: Config, setting: str | None, reporter: Reporter) -> GoToolchain:
@@ -112,16 +120,11 @@ def _toolchain(config: Config, setting: str | None, reporter: Reporter) -> GoToo
                 return on_path
         except GoshipError:
             return on_path  # a development build of Go: trust it, as Go does
-    from goship.config import load_toolchain_settings
     from goship.toolchain.ensure import ensure_minimum
     from goship.toolchain.layout import ToolchainHome
 
-    settings = load_toolchain_settings(config.env)
-    version, _ = ensure_minimum(
-        gomod, minimum, ToolchainHome.for_goship_home(config.home), offline=config.offline,
-        index_location=settings.index_location, mirrors=settings.mirrors, proxy=settings.proxy,
-        no_proxy=settings.no_proxy, http_proxy=settings.http_proxy, cache_dir=settings.cache_dir,
-        reporter=reporter)
+    version, _ = ensure_minimum(gomod, minimum, ToolchainHome.for_goship_home(config.home),
+                                source=_release_source(config), reporter=reporter)
     if on_path is not None:
         reporter.step(f"using Go {version.number}: {gomod} needs {minimum.number} or newer, "
                       f"and the Go on PATH is {on_path.version}")

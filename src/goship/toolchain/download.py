@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 
 import httpx
 
@@ -96,26 +96,12 @@ def download_archive(
     The caller owns (and removes) the returned file. Raises DownloadError listing every
     mirror's failure when none delivers.
     """
-    check_entry(file)
-    reporter = reporter or SilentReporter()
-    options = options or DownloadOptions()
-    if not mirrors:
-        raise DownloadError(f"no mirror to download {file.filename} from",
-                            "pass at least one mirror (the default is " + DEFAULT_MIRRORS[0] + ")")
-    failures: list[MirrorFailure] = []
-    wrong_bytes = False
-    for mirror in mirrors:
-        location = archive_location(mirror, file.filename)
-        reporter.step(f"downloading {file.filename} from {location}")
-        try:
-            path = _download_one(location, file, work_dir, options, reporter)
-        except _MirrorFailed as failed:
-            failures.append(MirrorFailure(mirror, failed.reason))
-            wrong_bytes = wrong_bytes or failed.wrong_bytes
-            reporter.step(f"mirror {mirror} failed: {failed.reason}")
-            continue
-        return DownloadedArchive(path, file, location, tuple(failures))
-    raise _no_mirror_delivered(file, failures, wrong_bytes)
+    streamed = stream_archive(file, mirrors, lambda: _FileSink(work_dir, file), work_dir,
+                              options=options, reporter=reporter)
+    sink = streamed.sink
+    assert isinstance(sink, _FileSink)
+    sink.close()
+    return DownloadedArchive(sink.path, file, streamed.source, streamed.failures)
 
 
 class ArchiveSink(Protocol):
@@ -126,6 +112,39 @@ class ArchiveSink(Protocol):
     def flush(self) -> None: ...
 
     def abort(self) -> None: ...
+
+
+class _FileSink:
+    """A temporary file in ``work_dir``; an aborted attempt's file is removed."""
+
+    def __init__(self, work_dir: Path, file: ReleaseFile) -> None:
+        self._operation = f"downloading {file.filename}"
+        try:
+            handle, name = tempfile.mkstemp(dir=work_dir, prefix=TEMP_PREFIX + "download-",
+                                            suffix="-" + file.filename)
+        except OSError as exc:
+            raise write_failure(self._operation, work_dir, exc) from exc
+        self.path = Path(name)
+        self._out = os.fdopen(handle, "wb")
+
+    def write(self, data: bytes) -> int:
+        return self._out.write(data)
+
+    def flush(self) -> None:
+        self._out.flush()  # no fsync: the file is read back at once, and a crash leaves only a leftover
+
+    def close(self) -> None:
+        try:
+            self._out.close()
+        except OSError as exc:
+            self.abort()
+            raise write_failure(self._operation, self.path, exc) from exc
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self._out.close()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
 
 
 @dataclass(frozen=True)
@@ -184,28 +203,7 @@ def _no_mirror_delivered(file: ReleaseFile, failures: list[MirrorFailure],
     )
 
 
-def _download_one(location: str, file: ReleaseFile, work_dir: Path, options: DownloadOptions,
-                  reporter: Reporter) -> Path:
-    try:
-        handle, name = tempfile.mkstemp(dir=work_dir, prefix=TEMP_PREFIX + "download-",
-                                        suffix="-" + file.filename)
-    except OSError as exc:
-        raise write_failure(f"downloading {file.filename}", work_dir, exc) from exc
-    path = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            if is_url(location):
-                _stream_url(location, file, out, path, options, reporter)
-            else:
-                _copy_file(Path(location), file, out, path, reporter)
-        return path
-    except BaseException:
-        with contextlib.suppress(OSError):
-            path.unlink()
-        raise
-
-
-def _stream_url(url: str, file: ReleaseFile, out: BinaryIO | ArchiveSink, target: Path,
+def _stream_url(url: str, file: ReleaseFile, out: ArchiveSink, target: Path,
                 options: DownloadOptions, reporter: Reporter) -> None:
     try:
         with options.client_for(url) as client, client.stream("GET", url) as response:
@@ -220,7 +218,7 @@ def _stream_url(url: str, file: ReleaseFile, out: BinaryIO | ArchiveSink, target
         raise _MirrorFailed(failure_reason(exc)) from exc
 
 
-def _copy_file(path: Path, file: ReleaseFile, out: BinaryIO | ArchiveSink, target: Path,
+def _copy_file(path: Path, file: ReleaseFile, out: ArchiveSink, target: Path,
                reporter: Reporter) -> None:
     # Writes to ``out`` raise InstallError, so an OSError here comes from reading the mirror.
     try:
@@ -232,7 +230,7 @@ def _copy_file(path: Path, file: ReleaseFile, out: BinaryIO | ArchiveSink, targe
         raise _MirrorFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
-def _receive(chunks: Iterable[bytes], file: ReleaseFile, out: BinaryIO | ArchiveSink, target: Path,
+def _receive(chunks: Iterable[bytes], file: ReleaseFile, out: ArchiveSink, target: Path,
              reporter: Reporter) -> None:
     digest = hashlib.sha256()
     received = 0
@@ -257,7 +255,7 @@ def _receive(chunks: Iterable[bytes], file: ReleaseFile, out: BinaryIO | Archive
         raise _MirrorFailed(f"SHA-256 {actual} does not match {file.sha256.lower()} from the release index",
                             wrong_bytes=True)
     try:
-        out.flush()  # no fsync: the file is read back at once, and a crash leaves only a leftover
+        out.flush()
     except OSError as exc:
         raise write_failure(f"downloading {file.filename}", target, exc) from exc
 

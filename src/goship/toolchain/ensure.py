@@ -40,50 +40,36 @@ def pinned_selection(directory: Path, home: ToolchainHome, env_version: str | No
     return selection if selection.source in PINNING_SOURCES else None
 
 
-def ensure_pinned(
-    directory: Path,
-    home: ToolchainHome,
-    *,
-    env_version: str | None,
-    offline: bool,
-    index_location: str | None,
-    mirrors: Sequence[str],
-    proxy: str | None,
-    no_proxy: tuple[str, ...],
-    http_proxy: str | None = None,
-    cache_dir: Path,
-    reporter: Reporter,
-) -> Pin | None:
-    """The pinned version, installing it unless ``offline``; None when nothing pins one."""
+@dataclass(frozen=True)
+class ReleaseSource:
+    """Where a missing version comes from, and whether it may be downloaded at all."""
+
+    offline: bool
+    index_location: str | None  # GOSHIP_GO_INDEX; None: the official index
+    mirrors: Sequence[str]  # empty: the official ones
+    cache_dir: Path
+    proxy: str | None = None  # for https://
+    no_proxy: tuple[str, ...] = ()
+    http_proxy: str | None = None  # for http://
+
+
+def ensure_pinned(directory: Path, home: ToolchainHome, *, env_version: str | None,
+                  source: ReleaseSource, reporter: Reporter) -> Pin | None:
+    """The pinned version, installing it unless offline; None when nothing pins one."""
     selection = pinned_selection(directory, home, env_version)
     if selection is None:
         return None
     if selection.version is not None:
         return Pin(selection, selection.version, installed_now=False)
     where = str(selection.origin or selection.source.value)
-    version, installed_now = _install(
-        selection.spec, f"pinned by {where}", offline=offline, index_location=index_location,
-        mirrors=mirrors, proxy=proxy, no_proxy=no_proxy, http_proxy=http_proxy, cache_dir=cache_dir,
-        home=home, reporter=reporter)
+    version, installed_now = _install(selection.spec, f"pinned by {where}", source, home, reporter)
     return Pin(selection, version, installed_now)
 
 
-def ensure_minimum(
-    gomod: Path,
-    minimum: GoVersion,
-    home: ToolchainHome,
-    *,
-    offline: bool,
-    index_location: str | None,
-    mirrors: Sequence[str],
-    proxy: str | None,
-    no_proxy: tuple[str, ...],
-    http_proxy: str | None = None,
-    cache_dir: Path,
-    reporter: Reporter,
-) -> tuple[GoVersion, bool]:
+def ensure_minimum(gomod: Path, minimum: GoVersion, home: ToolchainHome, *, source: ReleaseSource,
+                   reporter: Reporter) -> tuple[GoVersion, bool]:
     """A release meeting ``gomod``'s go line (``minimum``): the newest installed one of its
-    minor line, else the newest in the index, installed now unless ``offline``. Returns the
+    minor line, else the newest in the index, installed now unless offline. Returns the
     version and whether it was installed now."""
     from goship.toolchain.installed import list_installed
 
@@ -91,27 +77,12 @@ def ensure_minimum(
     present = spec.pick(item.version for item in list_installed(home))
     if present is not None:
         return present, False
-    return _install(spec, f"required by the go line of {gomod}", offline=offline,
-                    index_location=index_location, mirrors=mirrors, proxy=proxy,
-                    no_proxy=no_proxy, http_proxy=http_proxy, cache_dir=cache_dir, home=home,
-                    reporter=reporter)
+    return _install(spec, f"required by the go line of {gomod}", source, home, reporter)
 
 
-def _install(
-    spec: VersionSpec,
-    why: str,
-    *,
-    offline: bool,
-    index_location: str | None,
-    mirrors: Sequence[str],
-    proxy: str | None,
-    no_proxy: tuple[str, ...],
-    http_proxy: str | None = None,
-    cache_dir: Path,
-    home: ToolchainHome,
-    reporter: Reporter,
-) -> tuple[GoVersion, bool]:
-    if offline:
+def _install(spec: VersionSpec, why: str, source: ReleaseSource, home: ToolchainHome,
+             reporter: Reporter) -> tuple[GoVersion, bool]:
+    if source.offline:
         raise NotInstalledError(
             f"Go {spec} is {why} but not installed, and --offline was given",
             f"install it first: goship go install {_argument(spec)}",
@@ -122,12 +93,13 @@ def _install(
     from goship.toolchain.install import install
     from goship.toolchain.network import DownloadOptions  # loads httpx: only when installing
 
-    options = DownloadOptions(proxy=proxy, no_proxy=no_proxy, http_proxy=http_proxy)
+    options = DownloadOptions(proxy=source.proxy, no_proxy=source.no_proxy, http_proxy=source.http_proxy)
     reporter.step(f"installing Go {spec} ({why})")
     try:
-        index = load_index(index_location, cache_dir=cache_dir, options=options, reporter=reporter)
+        index = load_index(source.index_location, cache_dir=source.cache_dir, options=options,
+                           reporter=reporter)
         archive = index.find(spec).archive_for(*host_platform())
-        result = install(archive, home, mirrors=mirrors or DEFAULT_MIRRORS, options=options,
+        result = install(archive, home, mirrors=source.mirrors or DEFAULT_MIRRORS, options=options,
                          reporter=reporter)
     except GoshipError as exc:
         raise type(exc)(f"installing Go {spec}, {why}: {exc.message}", exc.hint) from exc
