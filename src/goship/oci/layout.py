@@ -254,13 +254,7 @@ def _select(
         for _, item in entries:
             if item.digest == digest:
                 return item
-        path = blob_path(directory, digest)
-        # A manifest is small (registries refuse those over 4 MiB); a layer is not a manifest.
-        if path.is_file() and path.stat().st_size <= MAX_MANIFEST_SIZE:
-            raw = path.read_bytes()
-            return Descriptor(media_type_of(raw), digest, len(raw))
-        raise ImageError(f"OCI layout {directory} holds no manifest {digest}",
-                         "give the digest of an image manifest or index in the layout")
+        return stored_manifest(directory, digest)
     names = sorted({name for name, _ in entries if name})
     if not wanted:
         if len(entries) == 1:
@@ -350,3 +344,15 @@ def _corrupt(
 ) -> OutputError | ImageError:
     return error(f"{path} is corrupt: {reason}",
                  "move the layout directory away and write it again")
+
+
+def stored_manifest(directory: Path, digest: Digest) -> Descriptor:
+    """The descriptor of the manifest or index blob ``digest`` in the layout at ``directory``,
+    named in index.json or not; ImageError when the layout holds no such manifest."""
+    path = blob_path(directory, digest)
+    # A manifest is small (registries refuse those over 4 MiB); a layer is not a manifest.
+    if path.is_file() and path.stat().st_size <= MAX_MANIFEST_SIZE:
+        raw = path.read_bytes()
+        return Descriptor(media_type_of(raw), digest, len(raw))
+    raise ImageError(f"OCI layout {directory} holds no manifest {digest}",
+                     "give the digest of an image manifest or index in the layout")

@@ -29,7 +29,7 @@ from goship.oci.blobstore import BlobSource, ForeignLayer, image_from_manifest
 from goship.oci.digest import Digest
 from goship.oci.image import Image
 from goship.oci.layer import Layer, RemoteLayer
-from goship.oci.layout import LayoutBlobs, blob_path, read_layout
+from goship.oci.layout import LayoutBlobs, read_layout, stored_manifest
 from goship.oci.manifest import Descriptor, Index, media_type_of
 from goship.oci.platform import Platform
 from goship.oci.reference import Reference
@@ -216,13 +216,7 @@ def _from_layout(source: str, directory: Path, selector: str) -> list[InspectedI
 
 
 def _blob_descriptor(directory: Path, text: str) -> Descriptor:
-    digest = Digest.parse(text)
-    path = blob_path(directory, digest)
-    if path.is_file() and path.stat().st_size <= MAX_MANIFEST_SIZE:
-        raw = path.read_bytes()
-        return Descriptor(media_type_of(raw), digest, len(raw))
-    raise ImageError(f"OCI layout {directory} holds no manifest {digest}",
-                     "give the digest of an image manifest or index in the layout")
+    return stored_manifest(directory, Digest.parse(text))
 
 
 def _expand(blobs: BlobSource, descriptor: Descriptor,
