@@ -712,9 +712,14 @@ def report(results: dict[str, Any]) -> str:
     c_ratio = median(ways[2].hyperfine or ways[2].spawn) / base_primary
     c_extra = median(ways[2].hyperfine or ways[2].spawn) - base_primary
     b_spawn = median(ways[1].spawn) / base_spawn
-    met = b_ratio - 1 <= SWITCH_TARGET  # faster than the binary by path is within the target too
-    add(f"**Target (b) within 5% of (a): {'met' if met else 'not met'}.** Through goship's managed PATH")
-    add(f"`go version` took {ms(median(ways[1].hyperfine or ways[1].spawn))} (median, {primary}) against")
+    # The spawn loop decides: it runs the three ways call by call in shuffled order, so a drift
+    # of the machine's speed hits all three alike; hyperfine runs each way in blocks of 5, and
+    # its medians move by several percent between runs of this bench. Faster counts as within.
+    met = b_spawn - 1 <= SWITCH_TARGET
+    add(f"**Target (b) within 5% of (a): {'met' if met else 'not met'}** ({pct(b_spawn)} in the spawn loop,"
+        " which interleaves the ways call by call and so decides).")
+    add(f"Through goship's managed PATH `go version` took {ms(median(ways[1].hyperfine or ways[1].spawn))}"
+        f" (median, {primary}) against")
     add(f"{ms(base_primary)} for the binary by path. That is {pct(b_ratio)}, and {pct(b_spawn)} in the"
         " spawn loop.")
     add(f"At p90: {ms(p90(ways[1].hyperfine or ways[1].spawn))} against"

@@ -1,0 +1,77 @@
+"""The release settings every release module shares, as goship.toml resolves them.
+
+```toml
+[release]
+tag-prefix = "v"                      # git tags are v1.2.3
+initial-version = "0.1.0"             # the first release when there is no tag yet
+zero-major-breaking = "minor"         # below 1.0.0 a breaking change bumps: "minor" or "major"
+changelog = "CHANGELOG.md"
+immutable-tags = ["v*.*.*", "*.*.*"]  # never moved once pushed (unless --force)
+allow-dirty = false
+
+[environments.dev]
+repository = "registry.example.com/team/app-dev"   # default: the top-level repository
+branches = ["feature/*", "fix/*"]
+tags = ["dev-{short_commit}", "latest-{env}"]
+
+[environments.prod]
+branches = ["main", "release/*"]
+tags = ["{version}", "{major}.{minor}", "{version}-{env}-{short_commit}", "latest-{env}"]
+
+[[retention]]
+repository = "*/app-dev"              # glob over registry/repository
+keep-newest = 10                      # by SemVer, else by push time
+keep-within = "3d"
+keep-tags = ["latest-*"]              # globs; "re:..." for a regular expression
+protect = ["v*.*.*"]                  # always kept, whatever else says
+untagged-after = "1d"
+max-deletions = 100
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_IMMUTABLE = ("v[0-9]*.[0-9]*.[0-9]*", "[0-9]*.[0-9]*.[0-9]*")
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str  # "dev", "staging", "prod"
+    repository: str = ""  # registry/repository images of this environment go to; "" = the default
+    branches: tuple[str, ...] = ()  # git branch globs that select this environment
+    tags: tuple[str, ...] = ("{version}",)  # tag templates (see release/tagscheme.py)
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """Keep rules are OR'd: a tag is kept when any rule keeps it; ``protect`` always wins."""
+
+    repository: str = "*"  # glob over "registry/repository"
+    keep_newest: int | None = None  # the N newest tags by SemVer (else by push time)
+    keep_within: float | None = None  # seconds: tags pushed within this long ago
+    keep_tags: tuple[str, ...] = ()  # globs, or "re:REGEX"
+    protect: tuple[str, ...] = ()  # globs, or "re:REGEX": never deleted, nor their digests
+    keep_environment_pointers: bool = True  # digests behind every environment's pointer tags
+    untagged_after: float | None = None  # seconds: untagged manifests older than this go
+    max_deletions: int = 100  # per run; more is refused without --max-deletions
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    tag_prefix: str = "v"
+    initial_version: str = "0.1.0"
+    zero_major_breaking: str = "minor"  # "minor" or "major"
+    changelog: str = "CHANGELOG.md"
+    immutable_tags: tuple[str, ...] = DEFAULT_IMMUTABLE
+    allow_dirty: bool = False
+    environments: Mapping[str, Environment] = field(default_factory=dict)
+    retention: tuple[RetentionPolicy, ...] = ()
+    source: str = ""  # the file they came from, for messages
+
+    def environment(self, name: str) -> Environment:
+        """The environment called ``name``; KeyError when there is none (callers turn it into
+        a UsageError listing the configured ones)."""
+        return self.environments[name]
