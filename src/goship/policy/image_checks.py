@@ -139,12 +139,23 @@ def check_labels(image: InspectedImage, settings: PolicySettings) -> Iterator[Pr
 _VERSION_LIKE = re.compile(r"^v?[0-9]")
 
 
+_PRERELEASE_WORDS = ("alpha", "beta", "rc", "pre", "preview", "dev", "snapshot", "nightly")
+
+
 def tag_matches_version(tag: str, version: str) -> bool:
     """``v1.2.3`` and ``1.2.3`` name version 1.2.3; so do the moving tags ``1.2`` and ``1``;
-    a tag cannot hold ``+``, so build metadata is compared with ``_`` in its place."""
+    a tag cannot hold ``+``, so build metadata is compared with ``_`` in its place. A tag
+    that decorates the version with an environment or a commit (``1.2.3-prod-abc123d``,
+    the scheme the release settings offer) names it too; a prerelease (``1.2.3-rc.1``) does not."""
     bare_tag, bare_version = tag.removeprefix("v"), version.removeprefix("v")
-    return (bare_tag in (bare_version, bare_version.replace("+", "_"))
-            or bare_version.startswith(bare_tag + "."))
+    if (bare_tag in (bare_version, bare_version.replace("+", "_"))
+            or bare_version.startswith(bare_tag + ".")):
+        return True
+    decoration = bare_tag.removeprefix(bare_version.replace("+", "_") + "-")
+    if decoration == bare_tag or not decoration or "+" in bare_version:
+        return False
+    first = re.split(r"[.\-_]", decoration, maxsplit=1)[0].lower()
+    return not first.isdigit() and not first.startswith(_PRERELEASE_WORDS)
 
 
 def check_tags(image: InspectedImage) -> Iterator[Problem]:

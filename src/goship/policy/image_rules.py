@@ -49,7 +49,9 @@ RULES: tuple[RuleInfo, ...] = (
     _rule("GS604", WARNING, "The tag does not match the version label",
           "An image pushed as v1.2.3 whose org.opencontainers.image.version says 1.2.2 was built "
           "from another commit than the tag names. Version-like tags must equal the version "
-          "(modulo a leading v) or be a moving prefix of it (1.2 for 1.2.3). Build from the "
+          "(modulo a leading v), be a moving prefix of it (1.2 for 1.2.3), or decorate it with an "
+          "environment or a commit (1.2.3-prod-abc123d, but not a prerelease such as 1.2.3-rc.1). "
+          "Build from the "
           "tagged commit, or publish under the version the image carries."),
     _rule("GS605", WARNING, "The image is tagged latest",
           "The latest tag moves with every push, so what runs cannot be told from what is "

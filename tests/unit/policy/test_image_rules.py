@@ -352,3 +352,11 @@ def test_a_foreign_layer_is_noted_and_does_not_fail_the_file_rules(build: Builde
 def test_every_rule_has_a_test() -> None:
     assert {rule.id for rule in RULES} == COVERED
     assert all(rule.target == "image" and rule.id.startswith("GS6") for rule in RULES)
+
+
+def test_a_version_decorated_with_environment_and_commit_names_the_version() -> None:
+    assert tag_matches_version("1.2.3-prod-abc123d", "1.2.3")
+    assert tag_matches_version("v1.2.3-staging", "1.2.3")
+    assert not tag_matches_version("1.2.3-rc.1", "1.2.3")
+    assert not tag_matches_version("1.2.3-1", "1.2.3")
+    assert not tag_matches_version("1.2.4-prod-abc123d", "1.2.3")
