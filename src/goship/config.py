@@ -20,6 +20,7 @@ from goship.oci.compress import Compression
 from goship.oci.platform import Platform
 from goship.paths import cache_dir, home_dir
 from goship.policy.interface import PolicySettings
+from goship.release.settings import ReleaseSettings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -100,6 +101,8 @@ class Config:
     offline: bool = False
     environment: tuple[tuple[str, str], ...] = ()
     policy: PolicySettings = field(default_factory=PolicySettings)  # goship.toml [policy]
+    # goship.toml [release], [environments.*] and [[retention]] (goship.config_release)
+    release: ReleaseSettings = field(default_factory=ReleaseSettings)
 
     @property
     def env(self) -> dict[str, str]:
@@ -239,9 +242,12 @@ def load_toml(path: Path) -> tuple[dict[str, Any], str]:
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
-    """goship.toml, checked; its [policy] table is replaced by the PolicySettings it means."""
+    """goship.toml, checked; its [policy] table is replaced by the PolicySettings it means,
+    and its [release], [environments.*] and [[retention]] tables by one ReleaseSettings
+    under "release"."""
     data, text = load_toml(path)
-    check_table(data, _TOP, path=path, text=text, table=None, allowed_tables=("build", "images", "policy"))
+    check_table(data, _TOP, path=path, text=text, table=None,
+                allowed_tables=("build", "images", "policy", "release", "environments", "retention"))
     build = data.get("build", {})
     if not isinstance(build, dict):
         raise ConfigError(f"{path}:{line_of(text, 'build', None)}: 'build' must be a table",
@@ -264,6 +270,14 @@ def read_config_file(path: Path) -> dict[str, Any]:
         from goship.config_policy import settings_from_config_table
 
         data["policy"] = settings_from_config_table(data["policy"], path=path, text=text)
+    if any(key in data for key in ("release", "environments", "retention")):
+        # Imported here, as config_policy is: config_release builds on this module's helpers.
+        from goship.config_release import RELEASE_TABLES, settings_from_config
+
+        release = settings_from_config(data, path=path, text=text)
+        for key in RELEASE_TABLES:
+            data.pop(key, None)
+        data["release"] = release  # environments and retention are inside it now
     return data
 
 
@@ -436,6 +450,7 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
         offline=options.offline or env.get("GOSHIP_OFFLINE", "") not in ("", "0"),
         environment=tuple(sorted(env.items())),
         policy=data.get("policy", PolicySettings()),
+        release=data.get("release", ReleaseSettings()),
     )
 
 

@@ -21,6 +21,7 @@ class ExitCode(IntEnum):
     AUTH = 7
     OUTPUT = 8
     POLICY = 9  # `goship lint` found something at or above --fail-on; `goship build` refused to publish
+    RELEASE = 10  # versions from git: not a repository, no commits, a go.mod path that breaks the /vN rule
     INTERRUPTED = 130
 
 
@@ -84,3 +85,10 @@ class OutputError(GoshipError):
     """A destination (layout directory, tarball) could not be written."""
 
     exit_code = ExitCode.OUTPUT
+
+
+class ReleaseError(GoshipError):
+    """Versions and releases from git: not a git repository, no commits yet, git missing, a
+    module path in go.mod that breaks Go's major-version rule (/vN)."""
+
+    exit_code = ExitCode.RELEASE

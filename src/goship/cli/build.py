@@ -5,22 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from goship.config import Options, load_config
 from goship.errors import UsageError
-from goship.image.project import build_images, module_root
+from goship.image.project import module_root
 from goship.oci.reference import Reference
 
 if TYPE_CHECKING:
     from goship.cli.output import ConsoleReporter
-    from goship.config import Config, ImageSpec
+    from goship.config import Config
     from goship.image.project import BuiltImage
-    from goship.oci.layer import LayerTap
-    from goship.publish.interface import MultiPublisher, Published
-    from goship.registry.client import RegistryClient
+    from goship.publish.interface import Published
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -51,46 +48,22 @@ def run_build(args: argparse.Namespace) -> int:
 
     tags = image_tags(config, args.tags or [])
     reporter = ConsoleReporter(verbose=args.verbose, quiet=args.quiet or args.json)
-    clients: list[RegistryClient] = []
-    clients_lock = threading.Lock()
+    from goship.publish.pipeline import build_and_publish
 
-    def client() -> RegistryClient:
-        from goship.publish.destinations import registry_client
-
-        with clients_lock:
-            if not clients:
-                clients.append(registry_client(config))
-            return clients[0]
-
-    destinations: list[MultiPublisher] = []
-
-    def prepare() -> None:
-        """Runs while Go compiles: load the publishers and open the registry connection."""
-        from goship.publish.destinations import publishers_for
-        from goship.publish.interface import MultiPublisher
-
-        destinations.append(MultiPublisher(publishers_for(config, tags, client)))
-        destinations[0].prepare()
-
-    def layer_tap(spec: ImageSpec) -> LayerTap | None:
-        """New layers stream to the registry while they are compressed."""
-        return destinations[0].layer_tap(spec.name)
+    def check(built: list[BuiltImage]) -> None:
+        if args.policy != "off":
+            check_policy(config, built, tags if config.repository else [], args, reporter)
 
     try:
-        built = build_images(config, registry=client, reporter=reporter, prepare=prepare,
-                             layer_tap=layer_tap)
-        if args.policy != "off":
-            _check_policy(config, built, tags if config.repository else [], args, reporter)
-        published: list[Published] = destinations[0].publish(built, reporter)
+        result = build_and_publish(config, tags, reporter=reporter, before_publish=check)
     finally:
         reporter.close()
-        for opened in clients:
-            opened.close()
+    built, published = list(result.built), list(result.published)
     _print(built, published, as_json=args.json)
     return 0
 
 
-def _check_policy(config: Config, built: list[BuiltImage], tags: list[str], args: argparse.Namespace,
+def check_policy(config: Config, built: list[BuiltImage], tags: list[str], args: argparse.Namespace,
                   reporter: ConsoleReporter) -> None:
     """The image rules on the images just built, before any manifest or tag is published."""
     from goship.errors import PolicyError

@@ -78,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_lint_parser(commands, common)
 
+    from goship.cli.release import add_parser as add_release_parser
+
+    add_release_parser(commands, common)
+
     init = commands.add_parser("init", parents=[common], help="write a commented goship.toml for this module")
     init.add_argument("--force", action="store_true", help="overwrite an existing goship.toml")
     init.add_argument("--stdout", action="store_true", help="print instead of writing the file")
@@ -85,6 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
     from goship.cli.dockerfile import add_parser as add_dockerfile_parser
 
     add_dockerfile_parser(commands, common)
+
+    from goship.cli.version import add_parser as add_version_parser
+
+    add_version_parser(commands, common)
+
+    from goship.cli.promote import add_parser as add_promote_parser
+    from goship.cli.tags import add_parser as add_tags_parser
+    from goship.cli.verify import add_parser as add_verify_parser
+
+    add_promote_parser(commands, common)
+    add_tags_parser(commands, common)
+    add_verify_parser(commands, common)
+
+    from goship.cli.prune import add_parser as add_prune_parser
+
+    add_prune_parser(commands, common)
     return parser
 
 
@@ -124,6 +144,30 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             from goship.cli.lint import run_lint
 
             return run_lint(args)
+        if args.command == "release":
+            from goship.cli.release import run_release
+
+            return run_release(args)
+        if args.command == "version":
+            from goship.cli.version import run_version
+
+            return run_version(args)
+        if args.command == "promote":
+            from goship.cli.promote import run_promote
+
+            return run_promote(args)
+        if args.command == "tags":
+            from goship.cli.tags import run_tags
+
+            return run_tags(args)
+        if args.command == "verify":
+            from goship.cli.verify import run_verify
+
+            return run_verify(args)
+        if args.command == "prune":
+            from goship.cli.prune import run_prune
+
+            return run_prune(args)
     except GoshipError as error:
         if args.verbose:
             import traceback

@@ -24,6 +24,7 @@ import re
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, BinaryIO, Literal, cast
 
@@ -242,19 +243,30 @@ def read_file_tree(
 
 def _read_layer(tree: FileTree, layer: Layer, number: int, what: str) -> None:
     label = f"layer {number + 1} ({layer.descriptor.digest.short()}) of {what}"
+    with open_layer_tar(layer, label) as tar:
+        if tar is None:
+            tree.skipped.append(f"{label} is zstd-compressed, which goship cannot read")
+            return
+        for member in tar:
+            tree.add_member(tar, member, number)
+
+
+@contextmanager
+def open_layer_tar(layer: Layer, label: str) -> Iterator[tarfile.TarFile | None]:
+    """The layer as a tar stream (gzip or uncompressed); None for a zstd layer. ``label``
+    names the layer in errors. Leaving the block reads the rest of the layer, which lets a
+    registry download check the blob's digest."""
     try:
         with layer.open() as raw:
             magic = raw.read(4)
             if magic == _ZSTD_MAGIC:
-                tree.skipped.append(f"{label} is zstd-compressed, which goship cannot read")
+                yield None
                 return
             stream: IO[bytes] = io.BufferedReader(_Rejoined(magic, raw), CHUNK)
             if magic.startswith(_GZIP_MAGIC):
                 stream = gzip_ng_threaded.open(stream, "rb", threads=1)  # type: ignore[no-untyped-call]
             with stream, tarfile.open(fileobj=stream, mode="r|") as tar:
-                for member in tar:
-                    tree.add_member(tar, member, number)
-                # Reading to the end lets a registry download check the blob's digest.
+                yield tar
                 while stream.read(CHUNK):
                     pass
     except (*_INFLATE_ERRORS, OSError) as exc:
