@@ -56,7 +56,7 @@ class RetentionPolicy:
     protect: tuple[str, ...] = ()  # globs, or "re:REGEX": never deleted, nor their digests
     keep_environment_pointers: bool = True  # digests behind every environment's pointer tags
     untagged_after: float | None = None  # seconds: untagged manifests older than this go
-    max_deletions: int = 100  # per run; more is refused without --max-deletions
+    max_deletions: int = 100  # per run; the rest waits for the next run (--max-deletions overrides)
 
 
 @dataclass(frozen=True)
