@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -19,7 +20,35 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(ExitCode.USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Commands whose options live in their own module, loaded only when the command runs (or its
+# help is asked for): importing all of them would add ~0.1 s to every goship call.
+# tests/unit/cli checks that each summary is the one the module itself gives.
+_COMMANDS = {
+    "go": ("go", "install, switch and pin Go versions"),
+    "lint": ("lint", "check Dockerfiles and images against the image standard"),
+    "release": ("release", "release the next version: changelog, images, git tag"),
+    "dockerfile": ("dockerfile", "write a Dockerfile and .dockerignore that meet the image standard"),
+    "version": ("version", "print the current and next version from git"),
+    "promote": ("promote", "copy an image by digest to an environment's repository"),
+    "tags": ("tags", "list a repository's tags with digest, date, version and environment"),
+    "verify": ("verify", "check that an image, its labels, git and its binary agree on a version"),
+    "prune": ("prune", "delete old image tags and manifests by the retention policy"),
+}
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command named in ``argv``: the first word that is not an option (or -C's value)."""
+    words = iter(argv)
+    for word in words:
+        if word in ("-C", "--directory"):
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``wanted``, only that command's options are loaded (all are listed)."""
     parser = _Parser(
         prog="goship",
         description="Build Go services into minimal, reproducible OCI images, with no Docker daemon.",
@@ -70,49 +99,24 @@ def build_parser() -> argparse.ArgumentParser:
                     "start-up. It serves this user only and stops after an idle hour.")
     server.add_argument("action", choices=["start", "stop", "status"])
 
-    from goship.cli.go import add_parser as add_go_parser
-
-    add_go_parser(commands, common)
-
-    from goship.cli.lint import add_parser as add_lint_parser
-
-    add_lint_parser(commands, common)
-
-    from goship.cli.release import add_parser as add_release_parser
-
-    add_release_parser(commands, common)
-
     init = commands.add_parser("init", parents=[common], help="write a commented goship.toml for this module")
     init.add_argument("--force", action="store_true", help="overwrite an existing goship.toml")
     init.add_argument("--stdout", action="store_true", help="print instead of writing the file")
 
-    from goship.cli.dockerfile import add_parser as add_dockerfile_parser
-
-    add_dockerfile_parser(commands, common)
-
-    from goship.cli.version import add_parser as add_version_parser
-
-    add_version_parser(commands, common)
-
-    from goship.cli.promote import add_parser as add_promote_parser
-    from goship.cli.tags import add_parser as add_tags_parser
-    from goship.cli.verify import add_parser as add_verify_parser
-
-    add_promote_parser(commands, common)
-    add_tags_parser(commands, common)
-    add_verify_parser(commands, common)
-
-    from goship.cli.prune import add_parser as add_prune_parser
-
-    add_prune_parser(commands, common)
+    for name, (module, summary) in _COMMANDS.items():
+        if wanted == name:
+            importlib.import_module(f"goship.cli.{module}").add_parser(commands, common)
+        else:  # listed for `goship --help`; its options load only when it runs
+            commands.add_parser(name, help=summary, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Run one command; ``environ`` stands for the process environment (the build server
     passes its client's)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_in(words))
+    args = parser.parse_args(words)
     args.environ = dict(os.environ if environ is None else environ)
     if args.command is None:
         parser.print_help(sys.stderr)
