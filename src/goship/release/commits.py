@@ -23,6 +23,7 @@ from pathlib import Path
 from semver import Version
 
 from goship.errors import ReleaseError
+from goship.release.gitrepo import current_branch
 from goship.release.settings import ReleaseSettings
 
 # type(scope)!: subject. The spec asks for ": " after the type; "fix:typo" is not conventional.
@@ -193,7 +194,7 @@ class SkippedTag:
 class History:
     head_commit: str  # 40 hex digits
     short_commit: str
-    branch: str | None  # None on a detached HEAD
+    branch: str | None  # on a detached HEAD, the branch a CI variable names; else None
     dirty: bool  # tracked files differ from HEAD (untracked files do not count, as for builds)
     tags: tuple[Tag, ...] = ()  # every SemVer tag with the prefix, highest first
     commits: tuple[Commit, ...] = ()  # since the last release tag (all when none), newest first
@@ -213,6 +214,14 @@ class History:
     @property
     def head_tags(self) -> tuple[Tag, ...]:
         return tuple(tag for tag in self.tags if tag.commit == self.head_commit)
+
+
+def _branch(repo: Path, env: Mapping[str, str] | None) -> str | None:
+    """The branch, by the rule `goship release` uses: on a detached HEAD (CI), the branch a CI
+    variable names. Without ``env`` (the process's own environment), only git is asked."""
+    if env is not None:
+        return current_branch(repo, env) or None
+    return _git(repo, env, "symbolic-ref", "--short", "--quiet", "HEAD", allow_failure=True) or None
 
 
 def read_history(repo: Path, settings: ReleaseSettings, *,
@@ -246,7 +255,7 @@ def read_history(repo: Path, settings: ReleaseSettings, *,
     history = History(
         head_commit=head,
         short_commit=_git(repo, env, "rev-parse", "--short", "HEAD"),
-        branch=_git(repo, env, "symbolic-ref", "--short", "--quiet", "HEAD", allow_failure=True) or None,
+        branch=_branch(repo, env),
         dirty=bool(_git(repo, env, "--no-optional-locks", "status", "--porcelain",
                         "--untracked-files=no")),
         tags=tuple(tags),

@@ -138,3 +138,14 @@ def test_bad_flags(goship: Goship, repo: ScriptedRepo) -> None:
     result = goship("version", "--json", "--notes", cwd=repo.path)
     assert result.code == USAGE and "not allowed with" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_detached_head_in_ci_reports_the_branch_ci_names(goship: Goship, repo: ScriptedRepo) -> None:
+    # CI checks out a commit, not a branch; `goship version` and `goship release` must agree.
+    repo.git("checkout", "--detach", "HEAD")
+    result = goship("version", "--json", cwd=repo.path, env={"GITHUB_REF_NAME": "develop"})
+    assert result.code == OK, result.output
+    assert json.loads(result.stdout)["branch"] == "develop"
+    plain = goship("version", "--json", cwd=repo.path,
+                   env={"GITHUB_REF_NAME": "", "GOSHIP_BRANCH": "", "CI_COMMIT_BRANCH": ""})
+    assert json.loads(plain.stdout)["branch"] in (None, "")
