@@ -173,9 +173,12 @@ def _release(data: Mapping[str, Any], *, path: Path, text: str) -> dict[str, Any
         settings["tag_prefix"] = prefix
     if "initial-version" in data:
         version = data["initial-version"]
-        if not semver.Version.is_valid(version):
+        parsed = semver.Version.parse(version) if semver.Version.is_valid(version) else None
+        if parsed is None or parsed.prerelease or parsed.build:
+            # A first release is a release: `goship version --pre rc` makes its prereleases.
             raise table.error("initial-version", f"'release.initial-version' is '{version}', not "
-                              "a SemVer version", "write e.g. \"0.1.0\" (without the tag prefix)")
+                              "a SemVer release version", "write e.g. \"0.1.0\" (without the tag "
+                              "prefix or a prerelease; --pre rc makes 0.1.0-rc.1)")
         settings["initial_version"] = version
     if "zero-major-breaking" in data:
         bump = data["zero-major-breaking"]
