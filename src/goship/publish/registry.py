@@ -80,8 +80,9 @@ class PushStats:
                 self.existing += 1
 
 
-class _Opener:
-    """Re-opens a layer's bytes for each upload attempt (retries need a fresh stream)."""
+class ReopeningStream:
+    """Re-opens a blob's bytes for each upload attempt (retries need a fresh stream); used for
+    layers here and for blobs copied between registries by `goship promote`."""
 
     def __init__(self, open_layer: Callable[[], AbstractContextManager[BinaryIO]]) -> None:
         self._open_layer = open_layer
@@ -166,7 +167,7 @@ def _push_blobs(client: RegistryWriter, artifact: Artifact, repository: Referenc
         if origin is not None and origin.registry == repository.registry \
                 and origin.repository != repository.repository:
             mount_from = origin
-        opener = _Opener(layer.open)
+        opener = ReopeningStream(layer.open)
         task = f"{repository.repository} {descriptor.digest.short()}"
         try:
             outcome = client.upload_blob(

@@ -27,6 +27,7 @@ from goship.oci.digest import Digest
 from goship.oci.manifest import Descriptor
 from goship.oci.reference import Reference
 from goship.progress import Reporter
+from goship.publish.registry import ReopeningStream
 
 MAX_DEPTH = 8  # indexes of indexes: deeper than this is a malformed or hostile image
 
@@ -151,24 +152,6 @@ class CopyStats:
                 self.manifests_skipped += 1
 
 
-class _BlobOpener:
-    """Opens the source blob again for each upload attempt (a retry needs a fresh stream)."""
-
-    def __init__(self, open_blob: Callable[[], AbstractContextManager[BinaryIO]]) -> None:
-        self._open_blob = open_blob
-        self._current: AbstractContextManager[BinaryIO] | None = None
-
-    def __call__(self) -> BinaryIO:
-        self.close()
-        self._current = self._open_blob()
-        return self._current.__enter__()
-
-    def close(self) -> None:
-        if self._current is not None:
-            current, self._current = self._current, None
-            current.__exit__(None, None, None)
-
-
 def unique_blobs(nodes: Sequence[ManifestNode]) -> list[Descriptor]:
     seen: dict[Digest, Descriptor] = {}
     for node in nodes:
@@ -186,7 +169,7 @@ def copy_blobs(client: RegistryAPI, blobs: Sequence[Descriptor], source: Referen
     source_repository, target_repository = source.with_tag(""), target.with_tag("")
 
     def copy(blob: Descriptor) -> None:
-        opener = _BlobOpener(functools.partial(client.open_blob, source_repository, blob.digest))
+        opener = ReopeningStream(functools.partial(client.open_blob, source_repository, blob.digest))
         task = f"{target_repository.repository} {blob.digest.short()}"
         try:
             outcome = client.upload_blob(
