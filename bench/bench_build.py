@@ -38,13 +38,11 @@ import platform
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,7 +50,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from common import machine
+from common import Registry, machine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO_ROOT / "examples" / "hello"
@@ -166,79 +164,6 @@ class Tools:
 
 # ---------------------------------------------------------------------------------------
 # the registry
-
-
-class Registry:
-    """One docker-registry on a free loopback port, with its access log for counting uploads."""
-
-    def __init__(self, directory: Path, binary: str) -> None:
-        self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
-        self.storage = directory / "storage"
-        self.log_path = directory / "registry.log"
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.host = f"127.0.0.1:{self.port}"
-        config = directory / "config.yml"
-        config.write_text(
-            "version: 0.1\n"
-            "log:\n  level: error\n  accesslog:\n    disabled: false\n"
-            f"storage:\n  filesystem:\n    rootdirectory: {self.storage}\n"
-            "  delete:\n    enabled: true\n"
-            f"http:\n  addr: {self.host}\n"
-        )
-        self._log = self.log_path.open("w")
-        self.process = subprocess.Popen([binary, "serve", str(config)], stdout=self._log,
-                                        stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://{self.host}/v2/", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise SystemExit(f"docker-registry did not start:\n{self.log_path.read_text()}")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-
-    def blob_usage(self) -> tuple[int, int]:
-        """(number of blobs, bytes) in the registry's storage."""
-        count = size = 0
-        for path in (self.storage / "docker" / "registry" / "v2" / "blobs").rglob("data"):
-            count += 1
-            size += path.stat().st_size
-        return count, size
-
-    def log_offset(self) -> int:
-        time.sleep(0.15)  # the access log line is written just after the response
-        return self.log_path.stat().st_size
-
-    def requests_since(self, offset: int) -> dict[str, int]:
-        time.sleep(0.15)
-        with self.log_path.open("rb") as stream:
-            stream.seek(offset)
-            text = stream.read().decode(errors="replace")
-        counts: dict[str, int] = {"requests": 0, "upload sessions": 0, "mounts": 0, "manifest puts": 0}
-        for method, uri in re.findall(r'"(GET|HEAD|POST|PUT|PATCH|DELETE) (\S+) HTTP/[\d.]+"', text):
-            counts["requests"] += 1
-            if method == "POST" and "/blobs/uploads/" in uri:
-                counts["mounts" if "mount=" in uri else "upload sessions"] += 1
-            if method == "PUT" and "/manifests/" in uri:
-                counts["manifest puts"] += 1
-        return counts
 
 
 # ---------------------------------------------------------------------------------------
