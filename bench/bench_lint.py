@@ -33,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import machine, replace_section
+from common import machine, publish_report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
@@ -328,12 +328,7 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     text = report(args, info, names, rules, comparison, goship_times, hadolint_times, single, args.files)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
-    if args.write_docs:
-        replace_section(REPO_ROOT / "docs" / "benchmarks.md", text)
-        log("wrote the section into docs/benchmarks.md")
+    publish_report(text, args.output, write_docs=args.write_docs)
     return 0
 
 

@@ -39,7 +39,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import Registry, machine, replace_section
+from common import Registry, machine, publish_report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
@@ -285,12 +285,7 @@ def main() -> int:
         registry.stop()
         shutil.rmtree(work, ignore_errors=True)
     text = report(info, goship, skopeo, library, blobs, size)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
-    if args.write_docs:
-        replace_section(REPO_ROOT / "docs" / "benchmarks.md", text)
-        log("wrote the section into docs/benchmarks.md")
+    publish_report(text, args.output, write_docs=args.write_docs)
     return 0
 
 

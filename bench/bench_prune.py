@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from common import Registry, machine, replace_section
+from common import Registry, machine, publish_report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "src"))
@@ -329,12 +329,7 @@ def main() -> int:
     finally:
         registry.stop()
         shutil.rmtree(work, ignore_errors=True)
-    print(text)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
-    if args.write_docs:
-        replace_section(REPO_ROOT / "docs" / "benchmarks.md", text)
-        log("wrote the section into docs/benchmarks.md")
+    publish_report(text, args.output, write_docs=args.write_docs)
     return 0
 
 

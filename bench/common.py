@@ -9,6 +9,7 @@ import platform
 import re
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from datetime import datetime, timezone
@@ -58,6 +59,18 @@ def replace_section(docs: Path, text: str) -> None:
     temp = docs.with_suffix(".tmp")
     temp.write_text(body)
     temp.replace(docs)
+
+
+
+def publish_report(text: str, output: Path, *, write_docs: bool) -> None:
+    """Print the report, keep it in ``output``, and with ``write_docs`` put it into
+    docs/benchmarks.md in place of its section."""
+    print(text)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    if write_docs:
+        replace_section(Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md", text)
+        print("[bench] wrote the section into docs/benchmarks.md", file=sys.stderr, flush=True)
 
 
 class Registry:
