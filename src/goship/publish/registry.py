@@ -37,10 +37,8 @@ class BlobStream(Protocol):
     def abort(self) -> None: ...
 
 
-class RegistryWriter(Protocol):
-    """What pushing needs of a registry client."""
-
-    def stream_upload(self, ref: Reference) -> BlobStream: ...
+class BlobAndManifestWriter(Protocol):
+    """What copying blobs and manifests into a repository needs of a registry client."""
 
     def head_manifest(self, ref: Reference) -> tuple[str, Digest, int] | None: ...
 
@@ -57,6 +55,12 @@ class RegistryWriter(Protocol):
         on_progress: Callable[[int], None] | None = None,
         likely_present: bool = False,
     ) -> str: ...
+
+
+class RegistryWriter(BlobAndManifestWriter, Protocol):
+    """What pushing needs of a registry client: also streamed uploads, for layers being made."""
+
+    def stream_upload(self, ref: Reference) -> BlobStream: ...
 
 
 @dataclass
@@ -191,15 +195,23 @@ def _push_blobs(client: RegistryWriter, artifact: Artifact, repository: Referenc
         functools.partial(upload_layer, layer) for layer in unique_layers(artifact)
     ]
     tasks += [functools.partial(upload_config, image) for image in images_of(artifact)]
+    run_all(tasks, parallel)
+
+
+def run_all(tasks: Sequence[Callable[[], None]], parallel: int) -> None:
+    """Run ``tasks`` on up to ``parallel`` threads, all of them to the end; then raise the first
+    GoshipError any of them met (an upload that failed leaves the others' work usable)."""
+    if not tasks:
+        return
+    failures: list[GoshipError] = []
     with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(tasks)))) as pool:
-        failures: list[GoshipError] = []
         for future in [pool.submit(task) for task in tasks]:
             try:
                 future.result()
             except GoshipError as exc:
                 failures.append(exc)
-        if failures:
-            raise failures[0]
+    if failures:
+        raise failures[0]
 
 
 def _bytes_opener(raw: bytes) -> Callable[[], BinaryIO]:

@@ -16,44 +16,28 @@ from __future__ import annotations
 import functools
 import json
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Protocol
 
-from goship.errors import GoshipError, ImageError
+from goship.errors import ImageError
 from goship.oci.digest import Digest
 from goship.oci.manifest import Descriptor
 from goship.oci.reference import Reference
 from goship.progress import Reporter
-from goship.publish.registry import ReopeningStream
+from goship.publish.registry import BlobAndManifestWriter, ReopeningStream, run_all
 
 MAX_DEPTH = 8  # indexes of indexes: deeper than this is a malformed or hostile image
 
 
-class RegistryAPI(Protocol):
+class RegistryAPI(BlobAndManifestWriter, Protocol):
     """What copying needs of a registry client (``goship.registry.RegistryClient``)."""
 
     def get_manifest(self, ref: Reference) -> tuple[bytes, str, Digest]: ...
 
-    def head_manifest(self, ref: Reference) -> tuple[str, Digest, int] | None: ...
-
-    def put_manifest(self, ref: Reference, raw: bytes, media_type: str) -> Digest: ...
-
     def open_blob(self, ref: Reference, digest: Digest) -> AbstractContextManager[BinaryIO]: ...
-
-    def upload_blob(
-        self,
-        ref: Reference,
-        digest: Digest,
-        size: int,
-        opener: Callable[[], BinaryIO],
-        *,
-        mount_from: Reference | None = None,
-        on_progress: Callable[[int], None] | None = None,
-        likely_present: bool = False,
-    ) -> str: ...
 
     def list_tags(self, ref: Reference, page_size: int | None = None) -> list[str]: ...
 
@@ -184,17 +168,7 @@ def copy_blobs(client: RegistryAPI, blobs: Sequence[Descriptor], source: Referen
         stats.count_blob(outcome, blob.size)
         reporter.debug(f"{task}: {outcome}")
 
-    if not blobs:
-        return
-    failures: list[GoshipError] = []
-    with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(blobs)))) as pool:
-        for future in [pool.submit(copy, blob) for blob in blobs]:
-            try:
-                future.result()
-            except GoshipError as exc:
-                failures.append(exc)
-    if failures:
-        raise failures[0]
+    run_all([functools.partial(copy, blob) for blob in blobs], parallel)
 
 
 def push_manifests(client: RegistryAPI, node: ManifestNode, target: Reference, *,
