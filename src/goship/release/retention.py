@@ -39,8 +39,6 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import semver
-
 from goship.oci.canonical import canonical_json
 from goship.oci.digest import Digest
 from goship.release.settings import ReleaseSettings, RetentionPolicy
@@ -216,15 +214,6 @@ def attachment_subject(tag: str) -> Digest | None:
     """The digest a cosign-style attachment tag (``sha256-<hex>.sig``) belongs to."""
     match = _ATTACHMENT.match(tag)
     return Digest(match.group(1), match.group(2)) if match else None
-
-
-def semver_of(tag: str) -> semver.Version | None:
-    """The SemVer a tag names (``1.2.3``, ``v1.2.3-rc.1``; ``_`` stands for ``+``), or None."""
-    text = tag[1:] if tag[:1] in ("v", "V") else tag
-    try:
-        return semver.Version.parse(text.replace("_", "+", 1))
-    except (ValueError, TypeError):
-        return None
 
 
 def duration_text(seconds: float) -> str:

@@ -22,9 +22,9 @@ from goship.release.retention import (
     attachment_subject,
     duration_text,
     first_match,
-    semver_of,
 )
 from goship.release.settings import RetentionPolicy
+from goship.release.versions import semver_of
 
 
 def decide_tags(state: RepositoryState, policy: RetentionPolicy, *, now: float,

@@ -23,8 +23,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-import semver
-
 from goship.errors import GoshipError, ImageError
 from goship.oci import mediatypes
 from goship.oci.digest import Digest
@@ -102,15 +100,6 @@ def template_pattern(template: str, environment: str) -> re.Pattern[str]:
             group = "?P<version>" if name == "version" and "?P<version>" not in "".join(parts) else "?:"
             parts.append(f"({group}{_PLACEHOLDER_PATTERNS.get(name, r'[A-Za-z0-9_.-]+')})")
     return re.compile("".join(parts))
-
-
-def semver_of(tag: str) -> semver.Version | None:
-    """The SemVer a tag is (``1.2.3``, ``v1.2.3-rc.1``; ``_`` stands for ``+``), or None."""
-    text = tag[1:] if tag[:1] in ("v", "V") else tag
-    try:
-        return semver.Version.parse(text.replace("_", "+", 1))
-    except (ValueError, TypeError):
-        return None
 
 
 def versions_in_tag(tag: str, settings: ReleaseSettings) -> list[str]:

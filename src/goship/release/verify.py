@@ -37,7 +37,8 @@ from goship.policy.image_source import InspectedImage, RegistryAccess, open_sour
 from goship.release.buildinfo import BuildInfo, read_build_info
 from goship.release.entrypoint import open_program
 from goship.release.settings import ReleaseSettings
-from goship.release.tags import REVISION_LABEL, VERSION_LABEL, semver_of, versions_in_tag
+from goship.release.tags import REVISION_LABEL, VERSION_LABEL, versions_in_tag
+from goship.release.versions import semver_of
 
 GO_VERSION_LABEL = "dev.goship.go.version"
 Status = Literal["pass", "fail", "skip"]

@@ -278,3 +278,13 @@ def _zero_major_breaking(settings: ReleaseSettings) -> str:
                           "is neither \"minor\" nor \"major\"",
                           'write zero-major-breaking = "minor" (the default) or "major"')
     return settings.zero_major_breaking
+
+
+def semver_of(tag: str) -> Version | None:
+    """The SemVer an image tag names (``1.2.3``, ``v1.2.3-rc.1``; ``_`` stands for ``+``, which
+    tags cannot hold), or None. Git tags, with their configured prefix, go through parse_tag."""
+    text = tag[1:] if tag[:1] in ("v", "V") else tag
+    try:
+        return Version.parse(text.replace("_", "+", 1))
+    except (ValueError, TypeError):
+        return None
