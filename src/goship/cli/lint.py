@@ -8,13 +8,13 @@ writes the report to stdout or --output, and turns the worst finding into the ex
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from goship.errors import ExitCode, GoshipError, OutputError, UsageError
+from goship.cli.registry_options import add_registry_options
+from goship.errors import ExitCode, OutputError, UsageError
 from goship.policy.interface import Finding, PolicySettings, Severity, apply, worst
 from goship.policy.reporters import FORMATS
 
@@ -47,9 +47,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
                       metavar="KEY[=VALUE]",
                       help="an ARG value for FROM lines (repeatable; KEY alone takes it from the "
                            "environment, as docker build does)")
-    lint.add_argument("--insecure-registry", dest="insecure", action="append", default=[],
-                      metavar="HOST[:PORT]", help="allow plain HTTP / unverified TLS for this registry")
-    lint.add_argument("--ca-file", default=None, help="PEM file of CAs to trust for registries")
+    add_registry_options(lint)
 
 
 def run_lint(args: argparse.Namespace) -> int:
@@ -127,24 +125,14 @@ def _build_args(given: Sequence[str], environ: Mapping[str, str]) -> dict[str, s
 
 def _lint_images(args: argparse.Namespace, settings: PolicySettings) -> list[Finding]:
     from goship.cli.output import ConsoleReporter
-    from goship.config import registry_access_settings
-    from goship.oci.reference import Reference
+    from goship.cli.registry_options import registry_access
     from goship.policy.image_rules import lint_image
-    from goship.policy.image_source import RegistryAccess
 
     sources = list(dict.fromkeys(args.images))
     # GOSHIP_REGISTRY_USERNAME/PASSWORD go to the registries of the images named, and no other.
-    hosts = []
-    for source in sources:
-        if not source.startswith(("oci:", "tarball:", "docker-archive:", "oci-archive:")):
-            with contextlib.suppress(GoshipError):
-                hosts.append(Reference.parse(source.removeprefix("docker://")).registry)
-    ca_file = Path(args.ca_file) if args.ca_file else None
-    if ca_file is not None and not ca_file.is_file():
-        raise UsageError(f"--ca-file {args.ca_file} does not exist", "give a PEM file of CA certificates")
-    access = RegistryAccess.from_settings(ca_file=ca_file, insecure=args.insecure, credential_hosts=hosts,
-                                          environment=args.environ,
-                                          **registry_access_settings(args.environ))
+    remote = [source for source in sources
+              if not source.startswith(("oci:", "tarball:", "docker-archive:", "oci-archive:"))]
+    access = registry_access(args, remote)
     reporter = ConsoleReporter(verbose=args.verbose)
     findings: list[Finding] = []
     try:

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from goship import __version__
+from goship.cli.registry_options import add_registry_options
 from goship.errors import ExitCode, GoshipError
 
 
@@ -82,9 +83,7 @@ def build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
     build.add_argument("--version-string", dest="version", default=None, metavar="VERSION",
                        help="version to stamp into the binary and labels (default: from git)")
     build.add_argument("--jobs", "-j", type=int, default=None, help="parallel builds")
-    build.add_argument("--insecure-registry", dest="insecure", action="append", default=[],
-                       metavar="HOST[:PORT]", help="allow plain HTTP / unverified TLS for this registry")
-    build.add_argument("--ca-file", default=None, help="PEM file of CAs to trust for registries")
+    add_registry_options(build)
     build.add_argument("--offline", action="store_true",
                        help="never download: a pinned Go version must be installed already")
     build.add_argument("--policy", choices=["enforce", "warn", "off"], default="enforce",

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from goship.cli.registry_options import add_registry_options
 from goship.config import Options, load_config
 from goship.image.project import module_root
 
@@ -51,9 +52,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     release.add_argument("--platform", dest="platforms", default=None,
                          help="comma-separated platforms, e.g. linux/amd64,linux/arm64")
     release.add_argument("--jobs", "-j", type=int, default=None, help="parallel builds")
-    release.add_argument("--insecure-registry", dest="insecure", action="append", default=[],
-                         metavar="HOST[:PORT]", help="allow plain HTTP / unverified TLS for this registry")
-    release.add_argument("--ca-file", default=None, help="PEM file of CAs to trust for registries")
+    add_registry_options(release)
     release.add_argument("--offline", action="store_true",
                          help="never download: a pinned Go version must be installed already")
     release.add_argument("--policy", choices=["enforce", "warn", "off"], default="enforce",
