@@ -20,6 +20,7 @@ from goship.progress import Reporter
 from goship.timestamps import rfc3339
 
 if TYPE_CHECKING:
+    from goship.config import ToolchainSettings
     from goship.image.base import RegistryReader
     from goship.image.cache import LayerCache
     from goship.oci.image import Artifact, Image
@@ -79,17 +80,15 @@ def _pinned_go(config: Config, reporter: Reporter) -> str | None:
 
     settings = load_toolchain_settings(config.env)
     pin = ensure_pinned(config.module_dir, ToolchainHome.for_goship_home(config.home),
-                        env_version=settings.version_override, source=_release_source(config),
-                        reporter=reporter)
+                        env_version=settings.version_override,
+                        source=_release_source(config, settings), reporter=reporter)
     return pin.version.number if pin is not None else None
 
 
-def _release_source(config: Config) -> ReleaseSource:
+def _release_source(config: Config, settings: ToolchainSettings) -> ReleaseSource:
     """Where `goship build` takes a Go version it has to install."""
-    from goship.config import load_toolchain_settings
     from goship.toolchain.ensure import ReleaseSource
 
-    settings = load_toolchain_settings(config.env)
     return ReleaseSource(offline=config.offline, index_location=settings.index_location,
                          mirrors=settings.mirrors, cache_dir=settings.cache_dir, proxy=settings.proxy,
                          no_proxy=settings.no_proxy, http_proxy=settings.http_proxy)
@@ -104,13 +103,16 @@ def _toolchain(config: Config, setting: str | None, reporter: Reporter) -> GoToo
 
     if setting:
         return find(setting)
+    on_path: GoToolchain | None = None
     try:
-        on_path: GoToolchain | None = find(None)
-    except BuildError:
-        on_path = None
+        on_path = find(None)
+    except BuildError as missing:
+        not_on_path = missing
     wanted = go_line_minimum(config.module_dir)
     if wanted is None:
-        return on_path if on_path is not None else find(None)  # find(None) raises the error again
+        if on_path is None:
+            raise not_on_path
+        return on_path
     gomod, minimum = wanted
     from goship.toolchain.versions import GoVersion
 
@@ -120,11 +122,13 @@ def _toolchain(config: Config, setting: str | None, reporter: Reporter) -> GoToo
                 return on_path
         except GoshipError:
             return on_path  # a development build of Go: trust it, as Go does
+    from goship.config import load_toolchain_settings
     from goship.toolchain.ensure import ensure_minimum
     from goship.toolchain.layout import ToolchainHome
 
     version, _ = ensure_minimum(gomod, minimum, ToolchainHome.for_goship_home(config.home),
-                                source=_release_source(config), reporter=reporter)
+                                source=_release_source(config, load_toolchain_settings(config.env)),
+                                reporter=reporter)
     if on_path is not None:
         reporter.step(f"using Go {version.number}: {gomod} needs {minimum.number} or newer, "
                       f"and the Go on PATH is {on_path.version}")
