@@ -22,6 +22,8 @@ class ExitCode(IntEnum):
     OUTPUT = 8
     POLICY = 9  # `goship lint` found something at or above --fail-on; `goship build` refused to publish
     RELEASE = 10  # versions from git: not a repository, no commits, a go.mod path that breaks the /vN rule
+    SIGNATURE = 11  # a key cannot be read or decrypted; no signature verifies with the key
+    VULNERABLE = 12  # `goship scan` found a vulnerability at or above --fail-on (not waived)
     INTERRUPTED = 130
 
 

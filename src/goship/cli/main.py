@@ -34,6 +34,11 @@ _COMMANDS = {
     "tags": ("tags", "list a repository's tags with digest, date, version and environment"),
     "verify": ("verify", "check that an image, its labels, git and its binary agree on a version"),
     "prune": ("prune", "delete old image tags and manifests by the retention policy"),
+    "sbom": ("sbom", "write a CycloneDX or SPDX SBOM from the Go build info of an image or binary"),
+    "scan": ("scan", "match an image's Go modules against the Go vulnerability database"),
+    "keygen": ("keygen", "write a cosign-compatible signing key pair"),
+    "sign": ("sign", "sign an image digest as cosign does"),
+    "verify-signature": ("verify_signature", "check an image's signatures against a public key"),
 }
 
 

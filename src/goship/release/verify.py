@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from goship.errors import GoshipError, ImageError
+from goship.gobinary.buildinfo import BuildInfo, read_build_info
 from goship.oci.digest import Digest
 from goship.oci.reference import Reference
 from goship.policy.image_source import InspectedImage, RegistryAccess, open_source
-from goship.release.buildinfo import BuildInfo, read_build_info
 from goship.release.entrypoint import open_program
 from goship.release.settings import ReleaseSettings
 from goship.release.tags import REVISION_LABEL, VERSION_LABEL, versions_in_tag

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from goship.release.moduleinfo import BuildInfo, BuildInfoError, Module, parse_module_info
+from goship.gobinary.moduleinfo import BuildInfo, BuildInfoError, Module, parse_module_info
 
 MAGIC = b"\xff Go buildinf:"
 HEADER_SIZE = 32

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.fixtures.tools import missing
 
-from goship.release.buildinfo import BuildInfoError, read_build_info
-from goship.release.moduleinfo import Module, parse_module_info
+from goship.gobinary.buildinfo import BuildInfoError, read_build_info
+from goship.gobinary.moduleinfo import Module, parse_module_info
 
 
 def go_testdata(name: str) -> bytes:

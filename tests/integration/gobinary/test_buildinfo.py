@@ -12,7 +12,7 @@ from tests.conftest import copy_example
 from tests.fixtures.tools import missing
 
 from goship.errors import GoshipError
-from goship.release.buildinfo import BuildInfo, BuildInfoError, read_build_info_file
+from goship.gobinary.buildinfo import BuildInfo, BuildInfoError, read_build_info_file
 
 pytestmark = pytest.mark.integration
 

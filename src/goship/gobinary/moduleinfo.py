@@ -3,7 +3,7 @@
 Lines are tab-separated: ``path`` (the main package), ``mod`` (the main module), ``dep`` (a
 dependency), ``=>`` (a replacement of the module on the line before) and ``build key=value``
 (a build setting; key or value is Go-quoted when it holds spaces, tabs, quotes or "="). Hand
-written for the reason goship.release.buildinfo gives; the grammar is ``ParseBuildInfo`` in Go's
+written for the reason goship.gobinary.buildinfo gives; the grammar is ``ParseBuildInfo`` in Go's
 ``runtime/debug/mod.go``.
 """
 

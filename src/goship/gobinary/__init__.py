@@ -1,0 +1,6 @@
+"""Go binaries and the build information Go embeds in them.
+
+buildinfo.py and moduleinfo.py read one executable (ELF, PE or Mach-O); subject.py finds
+every Go binary in what a user names (an image in a registry, an OCI layout, a tarball, or a
+binary on disk) for `goship sbom`, `goship scan` and `goship verify`.
+"""
