@@ -6,7 +6,7 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from goship import __version__
 from goship.cli.registry_options import add_registry_options
@@ -132,10 +132,6 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             from goship.cli.build import run_build
 
             return run_build(args)
-        if args.command == "go":
-            from goship.cli.go import run_go
-
-            return run_go(args)
         if args.command == "server":
             from goship.cli.server import run_server_command
 
@@ -144,38 +140,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             from goship.cli.init import run_init
 
             return run_init(args)
-        if args.command == "dockerfile":
-            from goship.cli.dockerfile import run_dockerfile
-
-            return run_dockerfile(args)
-        if args.command == "lint":
-            from goship.cli.lint import run_lint
-
-            return run_lint(args)
-        if args.command == "release":
-            from goship.cli.release import run_release
-
-            return run_release(args)
-        if args.command == "version":
-            from goship.cli.version import run_version
-
-            return run_version(args)
-        if args.command == "promote":
-            from goship.cli.promote import run_promote
-
-            return run_promote(args)
-        if args.command == "tags":
-            from goship.cli.tags import run_tags
-
-            return run_tags(args)
-        if args.command == "verify":
-            from goship.cli.verify import run_verify
-
-            return run_verify(args)
-        if args.command == "prune":
-            from goship.cli.prune import run_prune
-
-            return run_prune(args)
+        if args.command in _COMMANDS:  # each command module has run_<module>(args)
+            module = _COMMANDS[args.command][0]
+            run: Callable[[argparse.Namespace], int] = getattr(
+                importlib.import_module(f"goship.cli.{module}"), f"run_{module}")
+            return run(args)
     except GoshipError as error:
         if args.verbose:
             import traceback

@@ -29,7 +29,8 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
                     "environment ENV by digest, with its signatures, attestations and SBOMs, "
                     "and tag it there. Nothing is rebuilt: within one registry the blobs are "
                     "mounted, so no layer is uploaded again.",
-        epilog="Exit code 10: an immutable tag would move (--force moves it); see docs/exit-codes.md.")
+        epilog="Exit code 10: an immutable tag would move (--force moves it); 11: "
+               "--require-signature and no signature verifies; see docs/exit-codes.md.")
     promote.add_argument("reference", metavar="REF",
                          help="the image to promote: REGISTRY/REPO:TAG or REGISTRY/REPO@sha256:...")
     promote.add_argument("--to", dest="environment", required=True, metavar="ENV",
@@ -42,6 +43,10 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
                               "signature tags")
     promote.add_argument("--no-referrers", dest="referrers", action="store_false",
                          help="do not carry signatures, attestations and SBOMs along")
+    promote.add_argument("--require-signature", dest="signature_keys", action="append", default=[],
+                         metavar="PUBKEY",
+                         help="refuse the promotion unless a signature on the source digest verifies "
+                              "with this public key (repeatable: any one of them)")
     promote.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     add_registry_options(promote)
 
@@ -89,13 +94,19 @@ def run_promote(args: argparse.Namespace) -> int:
     if target.tag or target.digest is not None:
         raise UsageError(f"the repository of environment '{environment.name}' is {repository}, with "
                          "a tag or digest", "name only REGISTRY/REPOSITORY there")
+    signature_keys = []
+    if args.signature_keys:
+        from goship.supply.signing.keys import load_public_key
+
+        signature_keys = [load_public_key(Path(path)) for path in dict.fromkeys(args.signature_keys)]
     access = registry_access(args, [source, target])
     reporter = ConsoleReporter(verbose=args.verbose, quiet=args.json)
     try:
         with access.client() as client:
             result = promote(client, source, target, tags=args.tags, environment=environment,
                              immutable=settings.immutable_tags, force=args.force,
-                             carry_referrers=args.referrers, reporter=reporter)
+                             carry_referrers=args.referrers, reporter=reporter,
+                             require_signature=signature_keys)
     finally:
         reporter.close()
     if args.json:

@@ -4,7 +4,9 @@ byte what was tested.
 
 The steps, in the order that keeps an interrupted promotion harmless:
 
-1. resolve the source reference to its digest and read every manifest below it;
+1. resolve the source reference to its digest and read every manifest below it; with
+   ``require_signature``, a signature on that digest must verify with one of the keys
+   (goship.supply.signing) or nothing is copied;
 2. check the tags to set: an immutable tag (``immutable-tags`` of goship.toml) that already
    names another digest in the target is refused before anything is copied (``force``
    moves it);
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goship.errors import ImageError, RegistryError, ReleaseError, UsageError
 from goship.oci import mediatypes
@@ -47,6 +49,9 @@ from goship.release.referrers import (
 from goship.release.settings import Environment
 from goship.release.tags import CREATED_LABEL, REVISION_LABEL, VERSION_LABEL, image_facts, parse_time
 from goship.release.tagscheme import TagContext, TagMove, immutable_moves, parse_template, render_tags
+
+if TYPE_CHECKING:
+    from goship.supply.signing.keys import PublicKey
 
 
 @dataclass(frozen=True)
@@ -120,10 +125,13 @@ def environment_tags(environment: Environment, labels: Mapping[str, str]) -> tup
 def promote(client: RegistryAPI, source: Reference, target: Reference, *,
             tags: Sequence[str] = (), environment: Environment | None = None,
             immutable: Sequence[str] = (), force: bool = False, carry_referrers: bool = True,
-            reporter: Reporter | None = None, parallel: int = 8) -> Promotion:
+            reporter: Reporter | None = None, parallel: int = 8,
+            require_signature: Sequence[PublicKey] = ()) -> Promotion:
     """Copy the image ``source`` names to ``target``'s repository by digest and point the
     tags at it there (see the module docstring for the steps): ``tags`` when given, else
-    ``environment``'s tag templates rendered for the image (none: a copy by digest only)."""
+    ``environment``'s tag templates rendered for the image (none: a copy by digest only).
+    With ``require_signature`` the promotion is refused (UnverifiedImageError, exit code 11)
+    unless a signature on the source digest verifies with one of those public keys."""
     reporter = reporter or SilentReporter()
     for tag in tags:
         if not is_valid_tag(tag):
@@ -135,6 +143,16 @@ def promote(client: RegistryAPI, source: Reference, target: Reference, *,
     raw, media_type, digest = client.get_manifest(source)
     if source.digest is None:
         source = source.with_digest(digest)
+    notes: list[str] = []
+    if require_signature:
+        from goship.supply.signing.verify import verify_image
+
+        reporter.step(f"verifying the signatures of {digest.short()}")
+        verified = verify_image(client, source_repository, digest, require_signature).require(
+            "this promotion requires a valid signature: sign the image (goship sign) with the "
+            "private key of one of the required public keys, then promote again")
+        first = verified.verified[0]
+        notes.append(f"signature {first.index} under {verified.tag} verified with {first.key}")
     tree = read_tree(client, source_repository, raw, media_type, digest)
     if not tags and environment is not None:
         known = {node.digest: node.raw for node in tree.walk()}
@@ -169,7 +187,6 @@ def promote(client: RegistryAPI, source: Reference, target: Reference, *,
     for tag in tags:
         if existing[tag] != digest:
             client.put_manifest(target_repository.with_tag(tag), raw, media_type)
-    notes: list[str] = []
     carried = _carry_tags(client, found, source_repository, target_repository, force, notes)
     carried += _carry_referrers(client, found, target_repository, notes)
 

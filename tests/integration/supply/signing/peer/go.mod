@@ -1,0 +1,3 @@
+module example.com/signingpeer
+
+go 1.21
