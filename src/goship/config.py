@@ -13,25 +13,48 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goship.errors import ConfigError, UsageError
-from goship.oci.compress import Compression
-from goship.oci.platform import Platform
 from goship.paths import cache_dir, home_dir
-from goship.policy.interface import PolicySettings
-from goship.release.settings import ReleaseSettings
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+if TYPE_CHECKING:
+    # Imported where used: `goship go` reads its settings here and needs none of them.
+    from goship.oci.compress import Compression
+    from goship.oci.platform import Platform
+    from goship.policy.interface import PolicySettings
+    from goship.release.settings import ReleaseSettings
+    from goship.supply.scan.interface import ScanSettings
 
 CONFIG_FILE = "goship.toml"
 STATIC_BASE = "static"
 DEFAULT_WINDOWS_BASE = "mcr.microsoft.com/windows/nanoserver:ltsc2022"
 DEFAULT_LAYOUT = Path(".goship") / "oci"
 _NAME = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+
+
+def _default_compression() -> Compression:
+    from goship.oci.compress import Compression
+
+    return Compression()
+
+
+def _default_policy() -> PolicySettings:
+    from goship.policy.interface import PolicySettings
+
+    return PolicySettings()
+
+
+def _default_release() -> ReleaseSettings:
+    from goship.release.settings import ReleaseSettings
+
+    return ReleaseSettings()
+
+
+def _default_scan() -> ScanSettings:
+    from goship.supply.scan.interface import ScanSettings
+
+    return ScanSettings()
 
 
 @dataclass(frozen=True)
@@ -84,7 +107,7 @@ class Config:
     labels: tuple[tuple[str, str], ...] = ()
     image_tags: tuple[str, ...] = ("latest",)
     source_date_epoch: int | None = None
-    compression: Compression = field(default_factory=Compression)
+    compression: Compression = field(default_factory=_default_compression)
     timezones: bool = False
     repository: str | None = None
     tarball: Path | None = None
@@ -100,9 +123,10 @@ class Config:
     jobs: int = 1
     offline: bool = False
     environment: tuple[tuple[str, str], ...] = ()
-    policy: PolicySettings = field(default_factory=PolicySettings)  # goship.toml [policy]
+    policy: PolicySettings = field(default_factory=_default_policy)  # goship.toml [policy]
     # goship.toml [release], [environments.*] and [[retention]] (goship.config_release)
-    release: ReleaseSettings = field(default_factory=ReleaseSettings)
+    release: ReleaseSettings = field(default_factory=_default_release)
+    scan: ScanSettings = field(default_factory=_default_scan)  # goship.toml [scan] (goship.config_scan)
 
     @property
     def env(self) -> dict[str, str]:
@@ -229,6 +253,10 @@ def load_toml(path: Path) -> tuple[dict[str, Any], str]:
                           "check the file exists and is readable") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path} is not UTF-8 text", f"save {path.name} as UTF-8") from exc
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -247,7 +275,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     under "release"."""
     data, text = load_toml(path)
     check_table(data, _TOP, path=path, text=text, table=None,
-                allowed_tables=("build", "images", "policy", "release", "environments", "retention"))
+                allowed_tables=("build", "images", "policy", "release", "environments", "retention", "scan"))
     build = data.get("build", {})
     if not isinstance(build, dict):
         raise ConfigError(f"{path}:{line_of(text, 'build', None)}: 'build' must be a table",
@@ -278,6 +306,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
         for key in RELEASE_TABLES:
             data.pop(key, None)
         data["release"] = release  # environments and retention are inside it now
+    if "scan" in data:
+        from goship.config_scan import settings_from_config_table as scan_settings
+
+        data["scan"] = scan_settings(data["scan"], path=path, text=text)
     return data
 
 
@@ -310,6 +342,8 @@ def _image_from_table(table: Mapping[str, Any], module_dir: Path) -> ImageSpec:
 
 
 def _platforms(text: str | Sequence[str]) -> tuple[Platform, ...]:
+    from goship.oci.platform import Platform
+
     items = text.split(",") if isinstance(text, str) else list(text)
     platforms = tuple(dict.fromkeys(Platform.parse(item) for item in items if item.strip()))
     if not platforms:
@@ -318,6 +352,8 @@ def _platforms(text: str | Sequence[str]) -> tuple[Platform, ...]:
 
 
 def host_platform() -> Platform:
+    from goship.oci.platform import Platform
+
     if hasattr(os, "uname"):
         machine = os.uname().machine.lower()
     else:  # Windows
@@ -391,6 +427,8 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
     platform_text = options.platforms or env.get("GOSHIP_PLATFORMS") or data.get("platforms")
     platforms = _platforms(platform_text) if platform_text else (host_platform(),)
 
+    from goship.oci.compress import Compression
+
     try:
         compression = Compression.parse(env.get("GOSHIP_COMPRESSION") or data.get("compression", "zlib-ng:5"))
     except ConfigError as exc:
@@ -449,8 +487,9 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
         jobs=int(jobs),
         offline=options.offline or env.get("GOSHIP_OFFLINE", "") not in ("", "0"),
         environment=tuple(sorted(env.items())),
-        policy=data.get("policy", PolicySettings()),
-        release=data.get("release", ReleaseSettings()),
+        policy=data["policy"] if "policy" in data else _default_policy(),
+        release=data["release"] if "release" in data else _default_release(),
+        scan=data["scan"] if "scan" in data else _default_scan(),
     )
 
 
