@@ -21,7 +21,7 @@ import semver
 
 from goship.config import CONFIG_FILE, check_table, is_bool, is_str_list, line_of, read_config_file
 from goship.errors import ConfigError, UsageError
-from goship.release.settings import Environment, ReleaseSettings, RetentionPolicy
+from goship.release.settings import ChangelogSection, Environment, ReleaseSettings, RetentionPolicy
 
 RELEASE_TABLES = ("release", "environments", "retention")
 _ENVIRONMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -31,6 +31,10 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?[smhdw])+$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION_HINT = "write a number and a unit: \"90m\", \"12h\", \"3d\", \"1w\" (or \"1d12h\")"
+# A Conventional Commits type, as the commit parser reads it (compared in lower case).
+_COMMIT_TYPE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_SECTIONS_EXAMPLE = ('changelog-sections = [{type = "feat", title = "Features"}, '
+                     '{type = "fix", title = "Bug Fixes"}]')
 
 
 def _is_str(value: Any) -> bool:
@@ -41,12 +45,18 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_table_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
+
+
 _Schema = dict[str, tuple[str, Callable[[Any], bool]]]
 _RELEASE: _Schema = {
     "tag-prefix": ("a string like \"v\"", _is_str),
     "initial-version": ("a SemVer string like \"0.1.0\"", _is_str),
     "zero-major-breaking": ("\"minor\" or \"major\"", _is_str),
     "changelog": ("a string (a file, relative to goship.toml)", _is_str),
+    "changelog-sections": ("a list of tables like {type = \"feat\", title = \"Features\"}",
+                           _is_table_list),
     "immutable-tags": ("a list of globs (or \"re:REGEX\")", is_str_list),
     "allow-dirty": ("true or false", is_bool),
 }
@@ -192,12 +202,61 @@ def _release(data: Mapping[str, Any], *, path: Path, text: str) -> dict[str, Any
             raise table.error("changelog", "'release.changelog' is empty",
                               "name a file, e.g. \"CHANGELOG.md\"")
         settings["changelog"] = data["changelog"]
+    if "changelog-sections" in data:
+        settings["changelog_sections"] = _changelog_sections(data["changelog-sections"], path=path,
+                                                             text=text)
     immutable = table.patterns("immutable-tags")
     if immutable is not None:
         settings["immutable_tags"] = immutable
     if "allow-dirty" in data:
         settings["allow_dirty"] = data["allow-dirty"]
     return settings
+
+
+def _changelog_sections(items: list[dict[str, Any]], *, path: Path,
+                        text: str) -> tuple[ChangelogSection, ...]:
+    """``[release] changelog-sections``: the sections of the notes, in order. Written inline
+    (``[{type = "feat", title = "Features"}, ...]``) or as ``[[release.changelog-sections]]``
+    tables; an error points at the table's own line when it has one, else at the key."""
+    key = "changelog-sections"
+    listed = line_of(text, key, "release")
+
+    def error(number: int, message: str, hint: str) -> ConfigError:
+        own = line_of(text, "", f"release.{key}", number)  # 0 unless a [[release.KEY]] table
+        return ConfigError(f"{path}:{own or listed}: {message}", hint)
+
+    if not items:
+        raise ConfigError(f"{path}:{listed}: 'release.{key}' is empty, so the notes would list "
+                          "breaking changes only", f"list the sections, e.g. {_SECTIONS_EXAMPLE}; "
+                          "or remove the key for the default sections")
+    sections: list[ChangelogSection] = []
+    seen: dict[str, int] = {}
+    for number, item in enumerate(items):
+        name = f"release.{key}[{number}]"
+        for field in item:
+            if field not in ("type", "title"):
+                close = difflib.get_close_matches(field, ["type", "title"], n=1)
+                raise error(number, f"unknown key '{field}' in '{name}'",
+                            (f"did you mean '{close[0]}'? " if close else "") +
+                            "a section has a type and a title")
+        commit_type, title = item.get("type"), item.get("title")
+        if not isinstance(commit_type, str) or not _COMMIT_TYPE.match(commit_type):
+            shown = "missing" if commit_type is None else \
+                f"'{commit_type}'" if isinstance(commit_type, str) else f"{commit_type!r}"
+            raise error(number, f"'{name}.type' is {shown}, not a commit type",
+                        "write the type commits start with: \"feat\", \"fix\", \"perf\", "
+                        "\"docs\", ... (letters, digits, '-' and '_')")
+        if not isinstance(title, str) or not title.strip() or "\n" in title:
+            raise error(number, f"'{name}.title' must be a one-line heading",
+                        f"write e.g. {{type = \"{commit_type}\", title = \"Features\"}}")
+        lower = commit_type.lower()
+        if lower in seen:
+            raise error(number, f"'{name}' repeats the type '{lower}' of "
+                        f"'release.{key}[{seen[lower]}]'",
+                        "list each type once; its commits go under that one heading")
+        seen[lower] = number
+        sections.append(ChangelogSection(lower, title.strip()))
+    return tuple(sections)
 
 
 def _environment(name: str, data: Any, *, path: Path, text: str) -> Environment:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from goship.cli.registry_options import add_registry_options
 from goship.config import Options, load_config
+from goship.errors import UsageError
 from goship.image.project import module_root
 
 if TYPE_CHECKING:
@@ -48,7 +49,11 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
                          help="move immutable tags that already name another image")
     release.add_argument("--allow-dirty", action="store_true",
                          help="release a work tree with uncommitted changes")
-    release.add_argument("--push-tag", action="store_true", help="push the git tag to origin")
+    release.add_argument("--push-tag", action="store_true",
+                         help="push the git tag to the remote (origin unless --remote)")
+    release.add_argument("--remote", default=None, metavar="NAME",
+                         help="the git remote --push-tag pushes to (default: origin); checked "
+                              "before anything is built or pushed")
     release.add_argument("--platform", dest="platforms", default=None,
                          help="comma-separated platforms, e.g. linux/amd64,linux/arm64")
     release.add_argument("--jobs", "-j", type=int, default=None, help="parallel builds")
@@ -70,6 +75,9 @@ def run_release(args: argparse.Namespace) -> int:
         release_notes,
     )
 
+    if args.remote is not None and not args.push_tag:
+        raise UsageError(f"--remote {args.remote} names where --push-tag pushes the git tag, and "
+                         "--push-tag is not given", "add --push-tag, or drop --remote")
     env = dict(args.environ)
     module_dir = module_root(Path.cwd())
     options = Options(platforms=args.platforms, jobs=args.jobs, insecure_registries=tuple(args.insecure),
@@ -77,7 +85,8 @@ def run_release(args: argparse.Namespace) -> int:
     config = load_config(module_dir, options, env)
     request = ReleaseRequest(pre=args.pre, environment=args.environment, force=args.force,
                              allow_dirty=args.allow_dirty, snapshot=args.snapshot,
-                             push_tag=args.push_tag, today=datetime.now(tz=timezone.utc).date())
+                             push_tag=args.push_tag, remote=args.remote or "origin",
+                             today=datetime.now(tz=timezone.utc).date())
     if args.notes:
         version, notes = release_notes(config, request)
         if args.json:
@@ -86,6 +95,7 @@ def run_release(args: argparse.Namespace) -> int:
             sys.stdout.write(notes)
         return 0
     plan = plan_release(config, request)
+    _warn(plan, config.release.tag_prefix)
     from goship.publish.destinations import registry_client
 
     client = registry_client(release_config(config, plan))
@@ -120,6 +130,15 @@ def _run(args: argparse.Namespace, config: Config, plan: ReleasePlan, request: R
         reporter.close()
 
 
+def _warn(plan: ReleasePlan, prefix: str) -> None:
+    """As `goship version`: tags that look like releases but are not SemVer were skipped (the
+    JSON lists every skipped tag; tags without the prefix, such as ``latest``, are not worth a
+    warning)."""
+    for tag in plan.versions.history.skipped_tags:
+        if tag.name.startswith(prefix):
+            print(f"goship: warning: skipped tag {tag.name}: {tag.reason}", file=sys.stderr)
+
+
 def _dump(document: dict[str, Any]) -> None:
     json.dump(document, sys.stdout, indent=2)
     sys.stdout.write("\n")
@@ -146,6 +165,8 @@ def _print_plan(plan: ReleasePlan, *, as_json: bool) -> None:
     if plan.git_tag:
         out.write(f"git tag      {plan.git_tag} (annotated, on {plan.commit[:12]}; then the changelog "
                   "is committed on top)\n")
+        pushed = f"pushed to {plan.push_remote}" if plan.push_remote else "not pushed (--push-tag)"
+        out.write(f"             {pushed}\n")
     for image in plan.images:
         out.write(f"\nimage {image.name} -> {image.repository}\n")
         if image.lookup_error:
@@ -182,7 +203,8 @@ def _print_result(result: ReleaseResult, *, as_json: bool) -> None:
     out = sys.stdout
     out.write(f"released {_describe_version(plan)} to {plan.environment.name}\n")
     if plan.git_tag:
-        where = "pushed" if result.tag_pushed else "not pushed: git push origin " + plan.git_tag
+        where = f"pushed to {plan.push_remote}" if result.tag_pushed else \
+            "not pushed: git push origin " + plan.git_tag
         out.write(f"git tag {plan.git_tag} on {plan.commit[:12]} ({where})\n")
     if result.changelog_commit:
         out.write(f"{plan.changelog.name} updated in {result.changelog_commit[:12]}\n")

@@ -3,7 +3,8 @@ Commits, as text, JSON (--json), one version for scripts (-q, --snapshot) or the
 notes of the next version (--notes).
 
 The settings come from goship.toml's [release] table (goship.config_release); the work is
-goship.release.commits (reading git), .versions (planning) and .changelog (notes).
+goship.versioning.commits (reading git), .versions (planning) and goship.release.changelog
+(notes).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from goship.errors import ConfigError, GoshipError, UsageError
 from goship.release.settings import ReleaseSettings
-from goship.release.versions import VersionPlan, commit_kind
+from goship.versioning.versions import VersionPlan, commit_kind
 
 
 def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -52,8 +53,8 @@ def run_version(args: argparse.Namespace) -> int:
     environ: Mapping[str, str] = args.environ
     directory = Path.cwd()
     settings = _settings(directory)
-    from goship.release.commits import read_history
-    from goship.release.versions import plan_version
+    from goship.versioning.commits import read_history
+    from goship.versioning.versions import plan_version
 
     history = read_history(directory, settings, env=environ)
     plan = plan_version(history, settings, pre=args.pre, build=args.build, force_bump=args.bump)
@@ -69,7 +70,8 @@ def run_version(args: argparse.Namespace) -> int:
     elif args.notes:
         from goship.release.changelog import render_section
 
-        sys.stdout.write(render_section(plan, date=_release_date(args.date, environ)))
+        sys.stdout.write(render_section(plan, date=_release_date(args.date, environ),
+                                        sections=settings.changelog_sections))
     elif args.quiet:
         print(plan.next)
     elif args.snapshot:

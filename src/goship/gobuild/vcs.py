@@ -1,4 +1,12 @@
-"""Facts from git for a build: commit, commit time, a version, and the source URL."""
+"""Facts from git for a build: commit, commit time, whether the tree is modified, the
+version to stamp, and the source URL.
+
+The version is the tree's snapshot version as goship.versioning plans it, so `goship build`
+stamps what `goship version --snapshot` prints: the tag at a clean tagged HEAD, else a dev
+version of the next release (``1.3.0-dev.5+abc1234``, ``.dirty`` added for a modified tree).
+Modified means what Go means by vcs.modified: `git status --porcelain` shows anything,
+untracked files included.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +16,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-_SEMVER_TAG = re.compile(r"^v(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+from goship.errors import ReleaseError
+from goship.versioning.commits import read_history
+from goship.versioning.settings import VersionDefaults, VersionSettings
+from goship.versioning.versions import initial_version, plan_version
 
 
 @dataclass(frozen=True)
 class SourceFacts:
     commit: str = ""          # 40 hex digits, or "" outside git
     commit_time: int | None = None
-    dirty: bool = False
-    tag: str = ""             # the nearest v-prefixed SemVer tag
-    distance: int = 0         # commits since that tag
+    dirty: bool = False       # Go's vcs.modified
+    snapshot: str = "0.1.0-dev"  # the snapshot version (see the module's docstring)
     remote_url: str = ""
 
     @property
@@ -25,16 +35,8 @@ class SourceFacts:
         return self.commit[:7]
 
     def version(self) -> str:
-        """A SemVer for the tree: the tag when HEAD is at it, else a dev version after it."""
-        base = self.tag.removeprefix("v") if self.tag else "0.0.0"
-        if self.tag and self.distance == 0 and not self.dirty:
-            return base
-        if not self.commit:
-            return f"{base}-dev" if "-" not in base else base
-        pre = f"dev.{self.distance}" if self.tag else "dev"
-        separator = "." if "-" in base else "-"
-        build = self.short_commit + (".dirty" if self.dirty else "")
-        return f"{base}{separator}{pre}+{build}"
+        """The version a build without a configured one stamps: the snapshot version."""
+        return self.snapshot
 
 
 def _git_all(directory: Path, env: Mapping[str, str] | None,
@@ -66,32 +68,29 @@ def _git_all(directory: Path, env: Mapping[str, str] | None,
     return results
 
 
-def read_source_facts(directory: Path, env: Mapping[str, str] | None = None) -> SourceFacts:
-    """What git knows about the tree at ``directory``; empty facts outside a work tree."""
-    head, status, described, remote = _git_all(
-        directory,
-        env,
-        ("log", "-1", "--format=%H %ct"),
-        ("--no-optional-locks", "status", "--porcelain", "--untracked-files=no"),
-        ("describe", "--tags", "--long", "--match", "v[0-9]*", "--abbrev=40"),
-        ("config", "--get", "remote.origin.url"),
-    )
+def read_source_facts(directory: Path, env: Mapping[str, str] | None = None,
+                      settings: VersionSettings | None = None) -> SourceFacts:
+    """What git knows about the tree at ``directory``; outside a work tree (or before its
+    first commit) no commit and the version ``<initial-version>-dev``.
+
+    ``settings`` (the project's release settings) give the tag prefix and initial version.
+    """
+    settings = settings or VersionDefaults()
+    unversioned = f"{initial_version(settings)}-dev"
+    head, remote = _git_all(directory, env, ("log", "-1", "--format=%H %ct"),
+                            ("config", "--get", "remote.origin.url"))
     if not head:
-        return SourceFacts()
+        return SourceFacts(snapshot=unversioned)
     commit, _, time_text = head.partition(" ")
-    tag, distance = "", 0
-    if described:
-        match = re.match(r"^(.*)-(\d+)-g[0-9a-f]+$", described)
-        if match and _SEMVER_TAG.match(match.group(1)):
-            tag, distance = match.group(1), int(match.group(2))
-    return SourceFacts(
-        commit=commit,
-        commit_time=int(time_text) if time_text.isdigit() else None,
-        dirty=bool(status),
-        tag=tag,
-        distance=distance,
-        remote_url=source_url(remote or ""),
-    )
+    facts = SourceFacts(commit=commit, commit_time=int(time_text) if time_text.isdigit() else None,
+                        snapshot=f"{unversioned}+{commit[:7]}", remote_url=source_url(remote or ""))
+    try:
+        history = read_history(directory, settings, env=env)
+    except ReleaseError:
+        return facts  # git failed between the two reads: a build still gets a version
+    version = plan_version(history, settings).snapshot
+    return SourceFacts(commit=facts.commit, commit_time=facts.commit_time, dirty=history.dirty,
+                       snapshot=str(version), remote_url=facts.remote_url)
 
 
 def source_url(remote: str) -> str:

@@ -159,7 +159,7 @@ def plan_build(config: Config, reporter: Reporter | None = None) -> BuildPlan:
     reporter = reporter or SilentReporter()
     setting = config.go or _pinned_go(config, reporter)
     toolchain = _toolchain(config, setting, reporter)
-    source = read_source_facts(config.module_dir, config.env)
+    source = read_source_facts(config.module_dir, config.env, config.release)
     version = config.version or source.version()
     epoch = config.source_date_epoch
     if epoch is None:

@@ -60,17 +60,39 @@ def list_tags(transport: Transport, ref: Reference, page_size: int | None = None
 
 
 def referrers(transport: Transport, ref: Reference, digest: Digest) -> bytes | None:
-    """The referrers index of ``digest`` (OCI 1.1), or None when the registry has none."""
+    """The referrers index of ``digest`` (OCI 1.1), or None when the registry has none.
+
+    A registry may answer a long list in pages, each with a ``Link: <...>; rel="next"``
+    header (distribution spec, "Listing Referrers"); the pages' ``manifests`` are joined into
+    the one index returned, which keeps the first page's other fields."""
     what = f"listing referrers of {ref.name}@{digest.short()}"
-    response = transport.request(
-        "GET",
-        f"/v2/{ref.repository}/referrers/{digest}",
-        what=what,
-        scopes=[pull_scope(ref.repository)],
-        headers={"Accept": mediatypes.OCI_INDEX},
-    )
-    if response.status_code == 404:
-        return None
-    if response.status_code != 200 or looks_like_html(response):
-        raise error_for_status(response, what, transport.host)
-    return read_limited(response, PAGE_LIMIT)
+    url = f"/v2/{ref.repository}/referrers/{digest}"
+    document: dict[str, object] = {}
+    manifests: list[object] = []
+    seen: set[str] = set()
+    for _page in range(MAX_PAGES):
+        response = transport.request(
+            "GET", url, what=what, scopes=[pull_scope(ref.repository)],
+            headers={"Accept": mediatypes.OCI_INDEX},
+        )
+        if response.status_code == 404 and not document:
+            return None
+        if response.status_code != 200 or looks_like_html(response):
+            raise error_for_status(response, what, transport.host)
+        raw = read_limited(response, PAGE_LIMIT)
+        following = next_link(str(response.request.url), response.headers.get_list("link"))
+        if not document and following is None:
+            return raw  # one page: the registry's bytes as they are
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("manifests"), list):
+            raise not_a_registry(transport.host, response, what)
+        document = document or data
+        manifests.extend(data["manifests"])
+        if following is None or following in seen:
+            break
+        seen.add(following)
+        url = following
+    return json.dumps({**document, "manifests": manifests}, separators=(",", ":")).encode()

@@ -14,8 +14,9 @@
     - **auth:** log in with a passkey (def5678)
 
 Breaking changes come first, whatever their type; then one section per commit type in the
-order of ``SECTIONS`` (Features, Bug Fixes, Performance, Reverts; docs, refactor, test, build,
-ci, chore and style are hidden unless shown). Commits that are not conventional stay out.
+order of the sections given: goship.toml's ``release.changelog-sections``, else ``SECTIONS``
+(Features, Bug Fixes, Performance, Reverts; docs, refactor, test, build, ci, chore and style
+are hidden unless shown). Commits that are not conventional stay out.
 
 ``update_changelog`` puts a section on top of CHANGELOG.md, under its title and any
 ``## [Unreleased]`` section, replaces the section of the same version if there is one, and
@@ -27,39 +28,22 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from goship.errors import OutputError
 from goship.oci.filelock import write_atomic
-from goship.release.commits import Commit
-from goship.release.versions import VersionPlan
+from goship.release.settings import CHANGELOG_SECTIONS, ChangelogSection
+from goship.versioning.commits import Commit
+from goship.versioning.versions import VersionPlan
+
+__all__ = ["BREAKING_TITLE", "NOTHING", "SECTIONS", "TITLE", "ChangelogSection", "configure_sections",
+           "render_section", "update_changelog"]
 
 TITLE = "# Changelog"
 BREAKING_TITLE = "BREAKING CHANGES"
 NOTHING = "No notable changes."
-
-
-@dataclass(frozen=True)
-class ChangelogSection:
-    type: str  # the conventional commit type it gathers
-    title: str
-    hidden: bool = False
-
-
-SECTIONS: tuple[ChangelogSection, ...] = (
-    ChangelogSection("feat", "Features"),
-    ChangelogSection("fix", "Bug Fixes"),
-    ChangelogSection("perf", "Performance"),
-    ChangelogSection("revert", "Reverts"),
-    ChangelogSection("docs", "Documentation", hidden=True),
-    ChangelogSection("refactor", "Refactoring", hidden=True),
-    ChangelogSection("test", "Tests", hidden=True),
-    ChangelogSection("build", "Build System", hidden=True),
-    ChangelogSection("ci", "Continuous Integration", hidden=True),
-    ChangelogSection("chore", "Chores", hidden=True),
-    ChangelogSection("style", "Style", hidden=True),
-)
+SECTIONS: tuple[ChangelogSection, ...] = CHANGELOG_SECTIONS
 
 
 def configure_sections(*, show: Iterable[str] = (), hide: Iterable[str] = (),

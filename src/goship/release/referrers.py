@@ -10,8 +10,9 @@ Two conventions are in use, and both are looked for in the image's own repositor
   clients keep an index of them under the fallback tag ``sha256-<hex>``.
 
 One tag listing answers every tag question (rather than a HEAD per digest and suffix); the
-referrers API is asked once per digest, and not again once the registry has shown it does
-not have one. What is found may have referrers of its own (a signed attestation), so the
+referrers API is asked once per digest (every page of its answer: the registry client follows
+its ``Link: <...>; rel="next"`` headers and joins the pages), and not again once the registry
+has shown it does not have one. What is found may have referrers of its own (a signed attestation), so the
 search repeats on what it finds, a few levels deep.
 """
 

@@ -4,8 +4,9 @@ Order of operations, chosen so that a failure at any step leaves the least to cl
 
 1. ``plan_release`` (reads only): the history and the next version, a clean tree (untracked
    files count: Go stamps them into the binary as vcs.modified), the git tag is free, Go's
-   /vN rule, the environment for the branch, every image's repository and every rendered tag
-   checked against the tag grammar, the changelog section.
+   /vN rule, the remote ``--push-tag`` pushes to exists, the environment for the branch,
+   every image's repository and every rendered tag checked against the tag grammar, the
+   changelog section.
 2. ``look_up_tags`` (reads only): a HEAD in the registry for every immutable tag.
    ``--dry-run`` and ``--notes`` stop here.
 3. Build (local only), then compare the built digests with the immutable tags found in 2:
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
     from goship.image.project import BuiltImage
     from goship.publish.interface import Published
     from goship.registry.client import RegistryClient
-    from goship.release.versions import VersionPlan
+    from goship.versioning.versions import VersionPlan
 
 _SHOWN_PATHS = 5
 
@@ -64,7 +65,7 @@ class ReleaseRequest:
     allow_dirty: bool = False
     snapshot: bool = False  # publish the snapshot version; no git tag, no changelog
     push_tag: bool = False
-    remote: str = "origin"
+    remote: str = "origin"  # where --push-tag pushes the git tag
     today: date | None = None  # the changelog's release date (the CLI passes today, UTC)
 
 
@@ -98,12 +99,16 @@ class ReleasePlan:
     notes: str  # the changelog section
     snapshot: bool
     versions: VersionPlan
+    push_remote: str = ""  # the git remote the tag is pushed to (--push-tag); "" for none
 
     def as_json(self) -> dict[str, Any]:
         return {"version": self.version, "previous": self.previous, "bump": self.bump,
-                "git_tag": self.git_tag or None, "commit": self.commit, "branch": self.branch or None,
+                "git_tag": self.git_tag or None, "push_remote": self.push_remote or None,
+                "commit": self.commit, "branch": self.branch or None,
                 "environment": self.environment.name, "snapshot": self.snapshot,
                 "changelog": {"path": str(self.changelog), "section": self.notes},
+                "skipped_tags": [{"name": tag.name, "reason": tag.reason}
+                                 for tag in self.versions.history.skipped_tags],
                 "images": [image.as_json() for image in self.images]}
 
 
@@ -118,21 +123,24 @@ class ReleaseResult:
     tag_pushed: bool = False
 
 
-def _changelog_section(versions: VersionPlan, today: date) -> str:
+def _changelog_section(config: Config, versions: VersionPlan, today: date) -> str:
     from goship.release.changelog import render_section
 
-    return render_section(versions, date=today)
+    return render_section(versions, date=today, sections=config.release.changelog_sections)
 
 
 def _plan_versions(config: Config, request: ReleaseRequest) -> VersionPlan:
-    from goship.release.commits import read_history
-    from goship.release.versions import plan_version
+    from goship.versioning.commits import read_history
+    from goship.versioning.versions import plan_version
 
     history = read_history(config.module_dir, config.release, env=config.env)
     versions = plan_version(history, config.release, pre=request.pre)
     if request.snapshot and request.pre is not None:
         raise UsageError("--snapshot and --pre cannot be combined",
                          "a snapshot is the tree's own dev version; --pre makes a prerelease")
+    if request.snapshot and request.push_tag:
+        raise UsageError("--snapshot and --push-tag cannot be combined",
+                         "a snapshot creates no git tag; drop --push-tag")
     if not request.snapshot and not versions.releasable:
         at = f" at {versions.current_tag}" if versions.current_tag else ""
         raise ReleaseError(
@@ -149,7 +157,7 @@ def release_notes(config: Config, request: ReleaseRequest) -> tuple[str, str]:
     versions = _plan_versions(config, request)
     if request.snapshot:
         return str(versions.snapshot), ""
-    return str(versions.next), _changelog_section(versions, request.today or _today())
+    return str(versions.next), _changelog_section(config, versions, request.today or _today())
 
 
 def plan_release(config: Config, request: ReleaseRequest) -> ReleasePlan:
@@ -179,6 +187,8 @@ def plan_release(config: Config, request: ReleaseRequest) -> ReleasePlan:
                                "a version is released once: commit a change for the next one, "
                                f"or delete the tag (git tag -d {git_tag}) if it was never published")
         check_major_path(module_dir, version)
+        if request.push_tag:
+            gitrepo.check_remote(module_dir, request.remote, env)
     branch = gitrepo.current_branch(module_dir, env)
     environment = select_environment(settings, branch, request.environment)
     repository = environment.repository or config.repository or ""
@@ -201,11 +211,12 @@ def plan_release(config: Config, request: ReleaseRequest) -> ReleasePlan:
     changelog = Path(settings.changelog)
     if not changelog.is_absolute():
         changelog = module_dir / changelog
-    notes = "" if snapshot else _changelog_section(versions, request.today or _today())
+    notes = "" if snapshot else _changelog_section(config, versions, request.today or _today())
     return ReleasePlan(version=str(version), previous=str(versions.current) if versions.current else None,
                        bump=versions.bump, git_tag=git_tag, commit=commit, commit_time=commit_time,
                        branch=branch, environment=environment, images=images, changelog=changelog,
-                       notes=notes, snapshot=snapshot, versions=versions)
+                       notes=notes, snapshot=snapshot, versions=versions,
+                       push_remote=request.remote if request.push_tag and not snapshot else "")
 
 
 def _today() -> date:

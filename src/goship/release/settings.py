@@ -6,6 +6,10 @@ tag-prefix = "v"                      # git tags are v1.2.3
 initial-version = "0.1.0"             # the first release when there is no tag yet
 zero-major-breaking = "minor"         # below 1.0.0 a breaking change bumps: "minor" or "major"
 changelog = "CHANGELOG.md"
+changelog-sections = [                # the order of the sections; types not listed stay out
+  { type = "feat", title = "Features" },
+  { type = "fix", title = "Bug Fixes" },
+]
 immutable-tags = ["v*.*.*", "*.*.*"]  # never moved once pushed (unless --force)
 allow-dirty = false
 
@@ -38,6 +42,29 @@ DEFAULT_IMMUTABLE = ("v[0-9]*.[0-9]*.[0-9]*", "[0-9]*.[0-9]*.[0-9]*")
 
 
 @dataclass(frozen=True)
+class ChangelogSection:
+    type: str  # the conventional commit type it gathers, in lower case
+    title: str
+    hidden: bool = False
+
+
+# Breaking changes come before all of these, whatever their type.
+CHANGELOG_SECTIONS: tuple[ChangelogSection, ...] = (
+    ChangelogSection("feat", "Features"),
+    ChangelogSection("fix", "Bug Fixes"),
+    ChangelogSection("perf", "Performance"),
+    ChangelogSection("revert", "Reverts"),
+    ChangelogSection("docs", "Documentation", hidden=True),
+    ChangelogSection("refactor", "Refactoring", hidden=True),
+    ChangelogSection("test", "Tests", hidden=True),
+    ChangelogSection("build", "Build System", hidden=True),
+    ChangelogSection("ci", "Continuous Integration", hidden=True),
+    ChangelogSection("chore", "Chores", hidden=True),
+    ChangelogSection("style", "Style", hidden=True),
+)
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str  # "dev", "staging", "prod"
     repository: str = ""  # registry/repository images of this environment go to; "" = the default
@@ -65,6 +92,7 @@ class ReleaseSettings:
     initial_version: str = "0.1.0"
     zero_major_breaking: str = "minor"  # "minor" or "major"
     changelog: str = "CHANGELOG.md"
+    changelog_sections: tuple[ChangelogSection, ...] = CHANGELOG_SECTIONS
     immutable_tags: tuple[str, ...] = DEFAULT_IMMUTABLE
     allow_dirty: bool = False
     environments: Mapping[str, Environment] = field(default_factory=dict)

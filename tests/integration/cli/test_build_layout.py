@@ -69,7 +69,10 @@ def test_build_writes_layout_with_labels_user_and_entrypoint(goship: Goship, exa
     assert labels["org.opencontainers.image.created"] == "2024-10-01T12:00:00Z"
     assert labels["org.opencontainers.image.source"] == "https://github.com/example/hello"
     assert labels["org.opencontainers.image.title"] == "hello"
-    assert labels["org.opencontainers.image.version"].startswith("0.0.0-dev")
+    # No tag yet: the snapshot of the first release, as `goship version` plans it.
+    snapshot = goship("version", "--snapshot", cwd=example).stdout.strip()
+    assert snapshot == f"0.1.0-dev.1+{git(example, 'rev-parse', '--short', 'HEAD')}"
+    assert labels["org.opencontainers.image.version"] == snapshot
     assert labels["org.opencontainers.image.base.digest"].startswith("sha256:")
     manifest = json.loads(blob(layout, digest))
     assert manifest["annotations"]["org.opencontainers.image.revision"] == commit
@@ -85,6 +88,18 @@ def test_version_from_git_tag_is_stamped_into_binary_and_labels(goship: Goship, 
     members = layer_members(layout, manifest["layers"][-1]["digest"])
     binary = members["app/hello"][1]
     assert b"1.4.2" in binary, "the -X main.version flag did not reach the binary"
+    assert b"vcs.modified=false" in binary
+
+    # An untracked file is a modification for Go (vcs.modified=true), and so for the version.
+    (example / "scratch.txt").write_text("not committed\n")
+    assert goship("build", cwd=example).code == 0
+    config = skopeo_inspect(f"oci:{layout}:hello:latest", "--config")["config"]
+    version = config["Labels"]["org.opencontainers.image.version"]
+    assert version == f"1.4.3-dev.0+{git(example, 'rev-parse', '--short', 'HEAD')}.dirty"
+    assert goship("version", "--snapshot", cwd=example).stdout == version + "\n"
+    manifest = json.loads(blob(layout, layout_index(example)["manifests"][0]["digest"]))
+    binary = layer_members(layout, manifest["layers"][-1]["digest"])["app/hello"][1]
+    assert b"vcs.modified=true" in binary and version.encode() in binary
 
 
 def test_static_base_layer_has_certificates_passwd_and_tmp(goship: Goship, example: Path) -> None:

@@ -331,3 +331,84 @@ def test_refusals_before_anything_happens(goship: Goship, tmp_path: Path, regist
     nothing = goship("release", "--dry-run", cwd=directory)
     assert nothing.code == 10 and "nothing to release at v0.1.0" in nothing.stderr
     assert "Traceback" not in nothing.output
+
+
+def test_push_tag_goes_to_the_named_remote_and_a_missing_one_is_refused_first(
+        goship: Goship, tmp_path: Path, registry_plain) -> None:
+    directory = project(tmp_path, registry_plain.host, "release/remote", PROD)
+    upstream = tmp_path / "upstream.git"
+    git(tmp_path, "init", "-q", "--bare", str(upstream))
+    git(directory, "remote", "add", "upstream", str(upstream))
+
+    for args in (("--dry-run",), ()):
+        missing = goship("release", *args, "--push-tag", "--remote", "nowhere", cwd=directory)
+        assert missing.code == 10, missing.output
+        assert ("the git remote 'nowhere' to push the release tag to does not exist (the configured "
+                "remotes are origin, upstream)") in missing.stderr
+        assert "git remote add nowhere URL" in missing.stderr and "Traceback" not in missing.output
+    assert registry_tags(registry_plain, "release/remote") == {}
+    assert git(directory, "tag") == ""
+
+    alone = goship("release", "--dry-run", "--remote", "upstream", cwd=directory)
+    assert alone.code == 2 and "--push-tag is not given" in alone.stderr
+    snapshot = goship("release", "--snapshot", "--push-tag", cwd=directory)
+    assert snapshot.code == 2 and "--snapshot and --push-tag cannot be combined" in snapshot.stderr
+
+    planned = goship("release", "--dry-run", "--push-tag", "--remote", "upstream", cwd=directory)
+    assert planned.code == 0 and "pushed to upstream" in planned.stdout, planned.output
+    result = goship("release", "--push-tag", "--remote", "upstream", "--json", cwd=directory)
+    assert result.code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["git_tag_pushed"] is True and summary["push_remote"] == "upstream"
+    assert git(upstream, "cat-file", "-t", "v0.1.0") == "tag"
+    assert git(upstream, "rev-list", "-n", "1", "v0.1.0") == summary["commit"]
+
+
+SECTIONS = '''
+[release]
+changelog-sections = [{type = "fix", title = "Fixed"}, {type = "feat", title = "Added"}]
+'''
+
+
+def test_the_notes_follow_the_configured_sections(goship: Goship, tmp_path: Path, registry_plain) -> None:
+    directory = project(tmp_path, registry_plain.host, "release/sections", PROD + SECTIONS)
+    commit(directory, "fix: greet politely")
+    commit(directory, "docs: explain greeting")
+    notes = goship("release", "--notes", cwd=directory)
+    assert notes.code == 0, notes.output
+    assert "### Fixed" in notes.stdout and "### Added" in notes.stdout
+    assert notes.stdout.index("### Fixed") < notes.stdout.index("### Added")
+    assert "Features" not in notes.stdout and "explain greeting" not in notes.stdout
+
+    config = directory / "goship.toml"
+    config.write_text(config.read_text().replace('title = "Added"', 'heading = "Added"'))
+    bad = goship("release", "--notes", cwd=directory)
+    assert bad.code == 3, bad.output
+    line = next(number for number, text in enumerate(config.read_text().splitlines(), 1)
+                if text.startswith("changelog-sections"))
+    assert f"goship.toml:{line}: unknown key 'heading' in 'release.changelog-sections[1]'" in bad.stderr
+
+
+def test_a_major_release_needs_the_module_suffix_and_odd_tags_are_reported(
+        goship: Goship, tmp_path: Path, registry_plain) -> None:
+    directory = project(tmp_path, registry_plain.host, "release/major", PROD)
+    git(directory, "tag", "v1.0.0")
+    git(directory, "tag", "v1.1")  # not SemVer: skipped, and said so
+    commit(directory, "feat!: a new API")
+
+    refused = goship("release", "--dry-run", cwd=directory)
+    assert refused.code == 10, refused.output
+    assert "declares module example.com/hello, but from v2 on, the module path must end in /v2" \
+        in refused.stderr
+    assert "module example.com/hello/v2" in refused.stderr and "Traceback" not in refused.output
+
+    gomod = directory / "go.mod"
+    gomod.write_text(gomod.read_text().replace("module example.com/hello", "module example.com/hello/v2"))
+    commit(directory, "fix: module path for v2")
+    planned = goship("release", "--dry-run", "--json", cwd=directory)
+    assert planned.code == 0, planned.output
+    document = json.loads(planned.stdout)
+    assert document["version"] == "2.0.0" and document["git_tag"] == "v2.0.0"
+    assert document["skipped_tags"] == [
+        {"name": "v1.1", "reason": "'1.1' is not SemVer: it needs MAJOR.MINOR.PATCH (write v1.1.0)"}]
+    assert "goship: warning: skipped tag v1.1: '1.1' is not SemVer" in planned.stderr

@@ -149,3 +149,20 @@ def test_a_detached_head_in_ci_reports_the_branch_ci_names(goship: Goship, repo:
     plain = goship("version", "--json", cwd=repo.path,
                    env={"GITHUB_REF_NAME": "", "GOSHIP_BRANCH": "", "CI_COMMIT_BRANCH": ""})
     assert json.loads(plain.stdout)["branch"] in (None, "")
+
+
+def test_notes_use_the_changelog_sections_of_goship_toml(goship: Goship, repo: ScriptedRepo) -> None:
+    (repo.path / "goship.toml").write_text(
+        '[release]\nchangelog-sections = [\n'
+        '  {type = "feat", title = "New"},\n  {type = "docs", title = "Docs"},\n]\n')
+    repo.commit("docs: readme", file="README.md")
+    result = goship("version", "--notes", "--date", "2026-11-22", cwd=repo.path)
+    assert result.code == OK, result.output
+    headings = [line for line in result.stdout.splitlines() if line.startswith("###")]
+    assert headings == ["### New", "### Docs"]  # fix is not listed: left out
+    assert "handle a nil body" not in result.stdout
+
+    (repo.path / "goship.toml").write_text('[release]\nchangelog-sections = [{type = "feat"}]\n')
+    bad = goship("version", "--notes", cwd=repo.path)
+    assert bad.code == CONFIG
+    assert "goship.toml:2: 'release.changelog-sections[0].title' must be a one-line heading" in bad.stderr

@@ -109,6 +109,11 @@ def blobs_of(client: RegistryClient, ref: Reference) -> dict[Digest, int]:
     return found
 
 
+def client_index(setup: Setup, release: Release) -> bytes:
+    with setup.client(setup.plain) as client:
+        return client.get_manifest(Reference.parse(f"{release.source}:v{VERSION}"))[0]
+
+
 def promoted(result) -> dict:
     assert result.code == 0, result.output
     return json.loads(result.stdout)
@@ -133,6 +138,15 @@ def test_promotion_within_a_registry_mounts_every_blob_and_uploads_no_byte(setup
     assert len(mounts) == len(blobs) and all(status == 201 for _, _, status in mounts)
     # ... and its storage holds not one blob file more.
     assert stored_blobs(plain) == stored_before
+    # The order that keeps an interruption harmless: every blob, then the platform manifests,
+    # then the index by digest, then the tags.
+    writes = [path for method, path, _ in requests_to(plain, "team/hello-prod")
+              if method in ("POST", "PUT", "PATCH")]
+    manifests = [path.rsplit("/manifests/", 1)[1] for path in writes if "/manifests/" in path]
+    assert all("/blobs/" in path for path in writes[:len(writes) - len(manifests)])
+    children = [item["digest"] for item in json.loads(client_index(setup, release))["manifests"]]
+    assert sorted(manifests[:len(children)]) == sorted(children)
+    assert manifests[len(children):] == [release.digest, "1.2.3", "1.2", "latest-prod"]
     # An independent reader finds the same digest under every tag.
     for tag in report["tags"]:
         raw = subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false",
@@ -228,7 +242,10 @@ def test_an_immutable_tag_is_moved_only_with_force(setup: Setup) -> None:
     # Another image with the same version: one platform of the index, as an image of its own.
     other = index["manifests"][0]["digest"]
 
+    before = len(requests_to(plain, "team/hello-locked"))
     refused = setup.run("promote", f"{release.source}@{other}", "--to", "locked")
+    # Refused before a single write: the target saw reads only.
+    assert {method for method, _, _ in requests_to(plain, "team/hello-locked")[before:]} <= {"GET", "HEAD"}
 
     assert refused.code == 10, refused.output
     assert "immutable" in refused.stderr and f"{VERSION} names {release.digest[:19]}" in refused.stderr

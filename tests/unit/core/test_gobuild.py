@@ -1,4 +1,5 @@
-"""ldflags templates, git facts and versions, and the Go environment of a platform."""
+"""ldflags templates, git remote URLs, and the Go environment of a platform (versions from
+git: tests/unit/gobuild/test_vcs.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from goship.errors import ConfigError
 from goship.gobuild.ldflags import render
 from goship.gobuild.platforms import go_environment
-from goship.gobuild.vcs import SourceFacts, source_url
+from goship.gobuild.vcs import source_url
 from goship.oci.platform import Platform
 
 
@@ -21,21 +22,6 @@ def test_ldflags_fields_and_env() -> None:
 def test_ldflags_unknown_field_is_an_error_not_an_empty_string() -> None:
     with pytest.raises(ConfigError, match=r"\{\{.Verison\}\}"):
         render("-X main.version={{.Verison}}", {"Version": "1"}, {})
-
-
-@pytest.mark.parametrize(
-    ("facts", "version"),
-    [
-        (SourceFacts(), "0.0.0-dev"),
-        (SourceFacts(commit="a" * 40), "0.0.0-dev+aaaaaaa"),
-        (SourceFacts(commit="a" * 40, tag="v1.2.3"), "1.2.3"),
-        (SourceFacts(commit="a" * 40, tag="v1.2.3", distance=4), "1.2.3-dev.4+aaaaaaa"),
-        (SourceFacts(commit="a" * 40, tag="v1.2.3", dirty=True), "1.2.3-dev.0+aaaaaaa.dirty"),
-        (SourceFacts(commit="a" * 40, tag="v2.0.0-rc.1", distance=2), "2.0.0-rc.1.dev.2+aaaaaaa"),
-    ],
-)
-def test_versions_from_git(facts: SourceFacts, version: str) -> None:
-    assert facts.version() == version
 
 
 @pytest.mark.parametrize(

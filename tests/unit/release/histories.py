@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from goship.release.commits import Commit, History, Tag
-from goship.release.versions import Version
+from goship.versioning.commits import Commit, History, Tag
+from goship.versioning.versions import Version
 
 RELEASE_COMMIT = "f" * 40
 

@@ -7,8 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from goship.release.commits import History, read_history
 from goship.release.settings import ReleaseSettings
+from goship.versioning.commits import History, read_history
 
 START = 1_767_225_600  # 2026-01-01T00:00:00Z
 

@@ -10,8 +10,8 @@ from tests.unit.release.histories import make_history
 
 from goship.errors import OutputError
 from goship.release.changelog import configure_sections, render_section, update_changelog
-from goship.release.settings import ReleaseSettings
-from goship.release.versions import VersionPlan, plan_version
+from goship.release.settings import ChangelogSection, ReleaseSettings
+from goship.versioning.versions import VersionPlan, plan_version
 
 DAY = datetime.date(2026, 11, 22)
 
@@ -52,6 +52,33 @@ def test_section_text() -> None:
 ### Performance
 
 - cache the index ({hashes['cache the index']})
+"""
+
+
+def test_configured_sections_set_the_order_and_the_titles_and_leave_the_rest_out() -> None:
+    plan = plan_of("fix: a fix", "docs: a doc", "feat: a feature", "chore: a chore",
+                   "perf: faster", "chore!: drop Go 1.21")
+    hashes = {commit.subject: commit.short_hash for commit in plan.commits}
+    sections = (ChangelogSection("docs", "Documentation"), ChangelogSection("fix", "Fixed"),
+                ChangelogSection("feat", "Added"))
+    assert render_section(plan, date=DAY, sections=sections) == f"""\
+## [2.0.0] - 2026-11-22
+
+### BREAKING CHANGES
+
+- drop Go 1.21 ({hashes['drop Go 1.21']})
+
+### Documentation
+
+- a doc ({hashes['a doc']})
+
+### Fixed
+
+- a fix ({hashes['a fix']})
+
+### Added
+
+- a feature ({hashes['a feature']})
 """
 
 

@@ -9,7 +9,14 @@ import pytest
 from goship.config import Options, load_config
 from goship.config_release import find_release_settings, parse_duration, read_release_settings
 from goship.errors import ConfigError
-from goship.release.settings import DEFAULT_IMMUTABLE, Environment, ReleaseSettings, RetentionPolicy
+from goship.release.settings import (
+    CHANGELOG_SECTIONS,
+    DEFAULT_IMMUTABLE,
+    ChangelogSection,
+    Environment,
+    ReleaseSettings,
+    RetentionPolicy,
+)
 
 FULL = '''\
 repository = "registry.example.com/team/app"
@@ -153,6 +160,28 @@ BAD = [
     ("[release]\nimmutable-tags = [\"re:(\"]\n", 2, "a bad regular expression", "re:"),
     ("[release]\nimmutable-tags = [\"\"]\n", 2, "holds an empty string", "remove"),
     ("[release]\nallow-dirty = \"yes\"\n", 2, "'release.allow-dirty' must be true or false", ""),
+    ("[release]\nchangelog-sections = {feat = \"Features\"}\n", 2,
+     "'release.changelog-sections' must be a list of tables", ""),
+    ("[release]\nchangelog-sections = [\"feat\"]\n", 2, "must be a list of tables", ""),
+    ("[release]\nchangelog-sections = []\n", 2, "'release.changelog-sections' is empty", "remove the key"),
+    ("[release]\nallow-dirty = false\nchangelog-sections = [\n  {type = \"feat\", title = \"Features\"},\n"
+     "  {type = \"fix\", titel = \"Fixes\"},\n]\n", 3,
+     "unknown key 'titel' in 'release.changelog-sections[1]'", "did you mean 'title'"),
+    ("[release]\nchangelog-sections = [{title = \"Features\"}]\n", 2,
+     "'release.changelog-sections[0].type' is missing, not a commit type", "\"feat\""),
+    ("[release]\nchangelog-sections = [{type = \"new feature\", title = \"Features\"}]\n", 2,
+     "'release.changelog-sections[0].type' is 'new feature', not a commit type", ""),
+    ("[release]\nchangelog-sections = [{type = 5, title = \"Five\"}]\n", 2,
+     "'release.changelog-sections[0].type' is 5, not a commit type", ""),
+    ("[release]\nchangelog-sections = [{type = \"feat\", title = \" \"}]\n", 2,
+     "'release.changelog-sections[0].title' must be a one-line heading", ""),
+    ("[release]\nchangelog-sections = [{type = \"feat\", title = 1}]\n", 2, "one-line heading", ""),
+    ("[release]\nchangelog-sections = [{type = \"feat\", title = \"A\"}, {type = \"Feat\", title = \"B\"}]\n",
+     2, "'release.changelog-sections[1]' repeats the type 'feat' of 'release.changelog-sections[0]'",
+     "list each type once"),
+    ("[release]\ntag-prefix = \"v\"\n\n[[release.changelog-sections]]\ntype = \"feat\"\ntitle = \"F\"\n\n"
+     "[[release.changelog-sections]]\ntype = \"fix\"\n", 8,
+     "'release.changelog-sections[1].title' must be a one-line heading", ""),
     ("release = \"v\"\n", 1, "'release' must be a table", "[release]"),
     ("environments = [1]\n", 1, "'environments' must be a table", "[environments.NAME]"),
     ("[environments]\nprod = \"main\"\n", 2, "'environments.prod' must be a table", ""),
@@ -206,3 +235,24 @@ def test_find_release_settings_reports_bad_files_too(tmp_path: Path) -> None:
     write(tmp_path, "[release]\nallow-dirty = 1\n")
     with pytest.raises(ConfigError, match=r"goship\.toml:2"):
         find_release_settings(tmp_path)
+
+
+def test_changelog_sections_inline_or_as_tables(tmp_path: Path) -> None:
+    inline = read_release_settings(write(tmp_path, """\
+[release]
+changelog-sections = [
+  { type = "feat", title = "New" },
+  { type = "Docs", title = "Documentation" },
+  { type = "fix", title = " Fixed " },
+]
+"""))
+    assert inline.changelog_sections == (ChangelogSection("feat", "New"),
+                                         ChangelogSection("docs", "Documentation"),
+                                         ChangelogSection("fix", "Fixed"))
+    tables = read_release_settings(write(tmp_path, """\
+[[release.changelog-sections]]
+type = "perf"
+title = "Faster"
+"""))
+    assert tables.changelog_sections == (ChangelogSection("perf", "Faster"),)
+    assert read_release_settings(write(tmp_path, "[release]\n")).changelog_sections == CHANGELOG_SECTIONS

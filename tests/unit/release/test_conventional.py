@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from goship.release.commits import Commit, cancel_reverts, parse_message
+from goship.versioning.commits import Commit, cancel_reverts, parse_message
 
 H1, H2, H3, H4 = ("1" * 40, "2" * 40, "3" * 40, "4" * 40)
 

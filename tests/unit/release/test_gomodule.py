@@ -8,7 +8,7 @@ import pytest
 
 from goship.errors import ExitCode, ReleaseError
 from goship.release.gomodule import check_major_path, read_module_path, split_module_path
-from goship.release.versions import Version
+from goship.versioning.versions import Version
 
 
 def module(tmp_path: Path, path: str, files: dict[str, str] | None = None) -> Path:

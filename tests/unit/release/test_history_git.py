@@ -8,9 +8,9 @@ import pytest
 from tests.unit.release.scripted import ScriptedRepo
 
 from goship.errors import ExitCode, ReleaseError
-from goship.release.commits import read_history
 from goship.release.settings import ReleaseSettings
-from goship.release.versions import Version, VersionPlan, plan_version
+from goship.versioning.commits import read_history
+from goship.versioning.versions import Version, VersionPlan, plan_version
 
 
 @pytest.fixture
@@ -73,16 +73,35 @@ def test_a_clean_head_at_a_tag_is_that_version_and_nothing_to_release(repo: Scri
     assert result.bump is None and not result.releasable
 
 
-def test_a_dirty_tree_gets_a_dirty_snapshot_but_untracked_files_do_not_count(repo: ScriptedRepo) -> None:
+def test_a_modified_tracked_file_makes_a_dirty_snapshot(repo: ScriptedRepo) -> None:
     repo.commit("feat: first")
     repo.tag("v1.2.0")
-    (repo.path / "notes.txt").write_text("untracked\n")
-    assert not repo.history().dirty
     (repo.path / "main.go").write_text("// changed\n")
     result = plan(repo)
     assert result.history.dirty
     assert str(result.snapshot) == f"1.2.1-dev.0+{result.history.short_commit}.dirty"
     assert Version.parse("1.2.0") < result.snapshot < Version.parse("1.2.1")
+
+
+def test_untracked_files_make_the_tree_dirty_as_for_go_but_ignored_ones_do_not(repo: ScriptedRepo) -> None:
+    """Go stamps vcs.modified=true when `git status --porcelain` shows anything."""
+    repo.commit("feat: first")
+    repo.tag("v1.2.0")
+    (repo.path / ".gitignore").write_text("*.log\n")
+    repo.git("add", ".gitignore")
+    repo.git("commit", "-qm", "chore: ignore logs")
+    repo.tag("v1.2.1")
+    (repo.path / "server.log").write_text("ignored\n")
+    work = repo.path / ".goship"  # goship's work directory carries a .gitignore of "*"
+    work.mkdir()
+    (work / ".gitignore").write_text("*\n")
+    (work / "oci").write_text("layout\n")
+    assert not repo.history().dirty
+    assert str(plan(repo).snapshot) == "1.2.1"
+    (repo.path / "notes.txt").write_text("untracked\n")
+    result = plan(repo)
+    assert result.history.dirty
+    assert str(result.snapshot) == f"1.2.2-dev.0+{result.history.short_commit}.dirty"
 
 
 def test_only_tags_merged_into_head_count(repo: ScriptedRepo) -> None:

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.unit.release.histories import make_history
 
-from goship.release.commits import History, Tag
 from goship.release.settings import ReleaseSettings
-from goship.release.versions import Version, plan_version
+from goship.versioning.commits import History, Tag
+from goship.versioning.versions import Version, plan_version
 
 TYPES = ("feat", "fix", "perf", "revert", "docs", "chore", "refactor", "ci", "test", "build", None)
 Triple = tuple[int, int, int]

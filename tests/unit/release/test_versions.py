@@ -7,7 +7,7 @@ from tests.unit.release.histories import RELEASE_COMMIT, make_history, tag
 
 from goship.errors import ConfigError, ExitCode, UsageError
 from goship.release.settings import ReleaseSettings
-from goship.release.versions import Version, bump, parse_tag, plan_version, tag_name, tag_problem
+from goship.versioning.versions import Version, bump, parse_tag, plan_version, tag_name, tag_problem
 
 DEFAULTS = ReleaseSettings()
 

@@ -23,8 +23,8 @@ from pathlib import Path
 from semver import Version
 
 from goship.errors import ReleaseError
-from goship.release.gitrepo import current_branch
-from goship.release.settings import ReleaseSettings
+from goship.versioning.git import STATUS_ARGS, current_branch
+from goship.versioning.settings import VersionSettings
 
 # type(scope)!: subject. The spec asks for ": " after the type; "fix:typo" is not conventional.
 _HEADER = re.compile(
@@ -195,7 +195,7 @@ class History:
     head_commit: str  # 40 hex digits
     short_commit: str
     branch: str | None  # on a detached HEAD, the branch a CI variable names; else None
-    dirty: bool  # tracked files differ from HEAD (untracked files do not count, as for builds)
+    dirty: bool  # `git status --porcelain` shows something, untracked files included (Go's rule)
     tags: tuple[Tag, ...] = ()  # every SemVer tag with the prefix, highest first
     commits: tuple[Commit, ...] = ()  # since the last release tag (all when none), newest first
     skipped_tags: tuple[SkippedTag, ...] = ()
@@ -224,13 +224,13 @@ def _branch(repo: Path, env: Mapping[str, str] | None) -> str | None:
     return _git(repo, env, "symbolic-ref", "--short", "--quiet", "HEAD", allow_failure=True) or None
 
 
-def read_history(repo: Path, settings: ReleaseSettings, *,
+def read_history(repo: Path, settings: VersionSettings, *,
                  env: Mapping[str, str] | None = None) -> History:
     """What git knows about the release state of the work tree at ``repo``.
 
     ``env`` is the environment git runs with (the CLI passes its own); None inherits it.
     """
-    from goship.release.versions import parse_tag, tag_problem  # versions imports this module
+    from goship.versioning.versions import parse_tag, tag_problem  # versions imports this module
 
     _git(repo, env, "rev-parse", "--show-toplevel")
     head = _git(repo, env, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", allow_failure=True)
@@ -256,8 +256,7 @@ def read_history(repo: Path, settings: ReleaseSettings, *,
         head_commit=head,
         short_commit=_git(repo, env, "rev-parse", "--short", "HEAD"),
         branch=_branch(repo, env),
-        dirty=bool(_git(repo, env, "--no-optional-locks", "status", "--porcelain",
-                        "--untracked-files=no")),
+        dirty=bool(_git(repo, env, *STATUS_ARGS)),
         tags=tuple(tags),
         skipped_tags=tuple(sorted(skipped, key=lambda tag: tag.name)),
         shallow=_git(repo, env, "rev-parse", "--is-shallow-repository") == "true",
