@@ -17,7 +17,9 @@ and documented in Go's source (``debug/buildinfo/buildinfo.go`` and ``runtime/de
 
 Addresses are virtual: they are mapped to file offsets through the segments (sections in PE)
 that hold them, as Go does. The stream must be seekable (a temp file for a binary read from
-an image layer); only the headers and the data that holds the blob are read.
+an image layer); only the headers and the data that holds the blob are read. A file that
+ends before the data its headers describe, and has no blob in what is left, is reported as
+truncated rather than as a program without build information.
 """
 
 from __future__ import annotations
@@ -28,19 +30,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from goship.gobinary.moduleinfo import BuildInfo, BuildInfoError, Module, parse_module_info
+from goship.gobinary.moduleinfo import (
+    BuildInfo,
+    BuildInfoError,
+    Module,
+    NoBuildInfoError,
+    NotExecutableError,
+    parse_module_info,
+)
 
 MAGIC = b"\xff Go buildinf:"
 HEADER_SIZE = 32
 ALIGN = 16
 SEARCH_CHUNK = 1 << 20
 MAX_STRING = 16 << 20  # a longer version or module string is a corrupt header, not a program
+MAX_FAT_ARCHES = 20  # Java class files share the fat Mach-O magic; their next word is >= 45
+NOT_EXECUTABLE = "not an executable (ELF, PE or Mach-O)"
+NOT_GO = "an executable without Go build information (a C program, or built by a Go older than 1.13)"
 _FLAG_BIG_ENDIAN = 0x1
 _FLAG_INLINE = 0x2
 _NOT_GO_HINT = ("check that the file is the Go program (a shell script or a C program has no Go "
                 "build information)")
 
-__all__ = ["BuildInfo", "BuildInfoError", "Module", "read_build_info", "read_build_info_file"]
+__all__ = ["BuildInfo", "BuildInfoError", "Module", "NoBuildInfoError", "NotExecutableError",
+           "executable_format", "read_build_info", "read_build_info_file"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,14 @@ class _Executable:
         self._mappings = mappings
         self.data_start, self.data_size = data
 
+    def described_size(self) -> int:
+        """Where the last byte the headers describe ends: more than the file's size when the
+        file was cut short."""
+        return max((mapping.offset + mapping.size for mapping in self._mappings), default=0)
+
+    def file_size(self) -> int:
+        return self._stream.seek(0, 2)
+
     def read(self, address: int, size: int) -> bytes:
         """Up to ``size`` bytes at ``address``, stopping at the end of its mapping."""
         for mapping in self._mappings:
@@ -70,13 +91,31 @@ class _Executable:
         return b""
 
 
+def executable_format(head: bytes) -> str | None:
+    """``"ELF"``, ``"PE"`` or ``"Mach-O"`` from a file's first 8 bytes (or more), else None.
+    "MZ" alone makes a PE candidate: the PE signature it points to is checked on reading."""
+    if head.startswith(b"\x7fELF"):
+        return "ELF"
+    if head.startswith(b"MZ"):
+        return "PE"
+    if head[:4] in (b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe"):
+        return "Mach-O"
+    if head[:4] in (b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf") and len(head) >= 8 and \
+            0 < int.from_bytes(head[4:8], "big") < MAX_FAT_ARCHES:
+        return "Mach-O"
+    return None
+
+
 def read_build_info(stream: BinaryIO, what: str = "the file") -> BuildInfo:
     """The build information of the Go program in ``stream`` (seekable, binary)."""
     try:
         executable = _open_executable(stream, what)
         version, modinfo = _raw_build_info(executable, what)
     except (struct.error, OSError, ValueError) as exc:
-        raise BuildInfoError(f"{what} is a damaged executable: {exc}", _NOT_GO_HINT) from exc
+        # struct.error: a header read past the end of the file came back short.
+        detail = "its headers point past the end of the file" if isinstance(exc, struct.error) else exc
+        raise BuildInfoError(f"{what} is a damaged executable: {detail}", _NOT_GO_HINT,
+                             reason=f"a damaged executable: {detail}") from exc
     return parse_module_info(modinfo, version, what)
 
 
@@ -85,7 +124,8 @@ def read_build_info_file(path: Path) -> BuildInfo:
         with path.open("rb") as stream:
             return read_build_info(stream, str(path))
     except OSError as exc:
-        raise BuildInfoError(f"cannot read {path}: {exc.strerror}", "check the path") from exc
+        raise BuildInfoError(f"cannot read {path}: {exc.strerror}", "check the path",
+                             reason=f"cannot be read: {exc.strerror}") from exc
 
 
 # -- locating the blob ----------------------------------------------------------------------
@@ -94,21 +134,29 @@ def read_build_info_file(path: Path) -> BuildInfo:
 def _open_executable(stream: BinaryIO, what: str) -> _Executable:
     stream.seek(0)
     ident = stream.read(16)
-    if len(ident) == 16:
-        if ident.startswith(b"\x7fELF"):
-            return _elf(stream, ident)
-        if ident.startswith(b"MZ"):
-            return _pe(stream)
-        if ident.startswith(b"\xfe\xed\xfa") or ident[1:4] == b"\xfa\xed\xfe":
+    kind = executable_format(ident) if len(ident) == 16 else None
+    if kind == "ELF":
+        return _elf(stream, ident)
+    if kind == "PE" and _has_pe_signature(stream):
+        return _pe(stream)
+    if kind == "Mach-O":
+        if not ident.startswith((b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf")):
             return _macho(stream, 0)
-        if ident.startswith((b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf")):
-            count, = struct.unpack_from(">I", ident, 4)
-            if count:
-                stream.seek(8)
-                _cpu, _sub, offset, _size, _align = struct.unpack(">5I", stream.read(20))
-                return _macho(stream, offset)  # the first architecture, as Go reads it
-    raise BuildInfoError(f"{what} is not an executable goship can read (ELF, PE or Mach-O)",
-                         _NOT_GO_HINT)
+        stream.seek(8)
+        _cpu, _sub, offset, _size, _align = struct.unpack(">5I", stream.read(20))
+        return _macho(stream, offset)  # the first architecture, as Go reads it
+    raise NotExecutableError(f"{what} is not an executable goship can read (ELF, PE or Mach-O)",
+                             _NOT_GO_HINT, reason=NOT_EXECUTABLE)
+
+
+def _has_pe_signature(stream: BinaryIO) -> bool:
+    """Whether the offset at 0x3C of an "MZ" file leads to "PE\\0\\0" (a DOS program does not)."""
+    stream.seek(0x3C)
+    raw = stream.read(4)
+    if len(raw) < 4:
+        return False
+    stream.seek(int.from_bytes(raw, "little"))
+    return stream.read(4) == b"PE\0\0"
 
 
 def _elf(stream: BinaryIO, ident: bytes) -> _Executable:
@@ -224,10 +272,14 @@ def _macho(stream: BinaryIO, base: int) -> _Executable:
 
 
 def _raw_build_info(executable: _Executable, what: str) -> tuple[str, str]:
-    not_go = BuildInfoError(f"{what} is an executable but holds no Go build information",
-                            _NOT_GO_HINT)
+    not_go = NoBuildInfoError(f"{what} is {NOT_GO}", _NOT_GO_HINT, reason=NOT_GO)
     address = _search_magic(executable)
     if address is None:
+        size, described = executable.file_size(), executable.described_size()
+        if described > size:
+            reason = f"truncated: it ends at byte {size}, its headers describe {described} bytes"
+            raise BuildInfoError(f"{what} is {reason}", "copy or download the file again; a Go "
+                                 "program cut short has lost its build information", reason=reason)
         raise not_go
     header = executable.read(address, HEADER_SIZE)
     if len(header) < HEADER_SIZE:

@@ -16,7 +16,23 @@ from goship.errors import ImageError
 
 
 class BuildInfoError(ImageError):
-    """A file is not an executable, or an executable holds no (or broken) Go build information."""
+    """A file is not an executable, or an executable holds no (or broken) Go build information.
+
+    ``reason`` says what is wrong without naming the file ("truncated: ..."), for a list of
+    skipped files; the message names the file."""
+
+    def __init__(self, message: str, hint: str = "", *, reason: str = "") -> None:
+        super().__init__(message, hint)
+        self.reason = reason or message
+
+
+class NotExecutableError(BuildInfoError):
+    """The file is not an executable goship reads (ELF, PE or Mach-O)."""
+
+
+class NoBuildInfoError(BuildInfoError):
+    """The file is an executable but holds no Go build information: a C program, a shell, a
+    Go program built before Go 1.13."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +100,8 @@ def parse_module_info(text: str, go_version: str = "", what: str = "the binary")
                 settings.append(_setting(rest))
         except ValueError as exc:
             raise BuildInfoError(f"the Go build information of {what} is malformed at line {number}: "
-                                 f"{exc}", "the binary is damaged; rebuild it") from exc
+                                 f"{exc}", "the binary is damaged; rebuild it",
+                                 reason=f"malformed Go build information at line {number}: {exc}") from exc
     return BuildInfo(go_version, path, main, tuple(deps), tuple(settings))
 
 

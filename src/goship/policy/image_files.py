@@ -5,7 +5,10 @@ a private key), not what each layer once added: a file that a later layer delete
 ``.wh.<name>`` whiteout, or an ``.wh..wh..opq`` marker that hides a whole directory) does not
 count. The layers are decompressed and parsed one after the other as streams, so memory holds
 the list of paths and modes, never the layer data. Small regular files are read on the way to
-note the PEM blocks they hold, which is how a private key is found whatever its name.
+note the PEM blocks they hold, which is how a private key is found whatever its name. A caller
+that needs the content of files (the Go binaries among them) passes an ``on_content`` hook,
+which is given each regular file as a stream while its layer is read; the entry's ``layer``
+then says whether that version of the file is the one that survives.
 
 Windows layers keep the container's files under ``Files/`` (see ``goship.oci.windows``); they
 are listed here from the root (``Files/app/api.exe`` is ``/app/api.exe``), compared without
@@ -85,6 +88,10 @@ class FileEntry:
         return self.kind in ("file", "hardlink")
 
 
+ContentHook = Callable[[FileEntry, IO[bytes]], None]
+"""Given each regular file (not empty) of a layer with a stream of its bytes, to read or not."""
+
+
 @dataclass
 class FileTree:
     """The merged file system of an image's layers."""
@@ -93,6 +100,7 @@ class FileTree:
     skipped: list[str] = field(default_factory=list)  # why a layer was not read, one each
     _entries: dict[str, FileEntry] = field(default_factory=dict)
     _children: dict[str, set[str]] = field(default_factory=dict)
+    on_content: ContentHook | None = field(default=None, repr=False, compare=False)
 
     @property
     def complete(self) -> bool:
@@ -165,8 +173,17 @@ class FileTree:
     def _entry(self, tar: tarfile.TarFile, member: tarfile.TarInfo, path: str, layer: int) -> FileEntry:
         mode = member.mode & 0o7777
         if member.isreg():
-            labels = _pem_labels(tar, member) if 0 < member.size <= SNIFF_LIMIT else ()
-            return FileEntry(path, "file", mode, member.size, member.uid, member.gid, "", layer, labels)
+            wanted = member.size > 0 and (member.size <= SNIFF_LIMIT or self.on_content is not None)
+            content = tar.extractfile(member) if wanted else None
+            labels: tuple[str, ...] = ()
+            if content is not None and member.size <= SNIFF_LIMIT:
+                data = content.read()  # a stream is read once: keep it for the hook
+                labels = _pem_labels(data)
+                content = io.BytesIO(data)
+            entry = FileEntry(path, "file", mode, member.size, member.uid, member.gid, "", layer, labels)
+            if content is not None and self.on_content is not None:
+                self.on_content(entry, content)
+            return entry
         if member.isdir():
             return FileEntry(path, "dir", mode, 0, member.uid, member.gid, "", layer)
         if member.issym():
@@ -214,8 +231,9 @@ class FileTree:
 
 
 def normalise(path: str) -> str:
-    """``./usr/bin/``, ``usr/bin`` and ``/usr//bin`` are all ``/usr/bin``."""
-    return posixpath.normpath("/" + path.replace("\\", "/")) if path else "/"
+    """``./usr/bin/``, ``usr/bin``, ``/usr//bin`` and ``//usr/bin`` are all ``/usr/bin``."""
+    # lstrip: normpath keeps a leading "//" (POSIX leaves its meaning to the system).
+    return posixpath.normpath("/" + path.replace("\\", "/").lstrip("/")) if path else "/"
 
 
 def read_file_tree(
@@ -224,10 +242,11 @@ def read_file_tree(
     windows: bool,
     what: str,
     on_layer: Callable[[int, int], None] | None = None,
+    on_content: ContentHook | None = None,
 ) -> FileTree:
     """Stream every layer (bottom first) into one tree; ``what`` names the image in errors,
-    ``on_layer(done, total)`` follows the progress."""
-    tree = FileTree(windows=windows)
+    ``on_layer(done, total)`` follows the progress, ``on_content`` sees every regular file."""
+    tree = FileTree(windows=windows, on_content=on_content)
     for number, layer in enumerate(layers):
         descriptor = layer.descriptor
         if descriptor.is_foreign:
@@ -274,11 +293,7 @@ def open_layer_tar(layer: Layer, label: str) -> Iterator[tarfile.TarFile | None]
                          "the image is corrupt or truncated; build or pull it again") from exc
 
 
-def _pem_labels(tar: tarfile.TarFile, member: tarfile.TarInfo) -> tuple[str, ...]:
-    handle = tar.extractfile(member)
-    if handle is None:
-        return ()
-    content = handle.read()
+def _pem_labels(content: bytes) -> tuple[str, ...]:
     if b"-----BEGIN " not in content:
         return ()
     return tuple(dict.fromkeys(match.group(1).decode("ascii") for match in _PEM_BEGIN.finditer(content)))

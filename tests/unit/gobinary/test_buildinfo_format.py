@@ -1,6 +1,6 @@
 """The Go buildinfo reader on the test binaries Go's own source ships (a Go 1.17 binary in the
 old pointer format, a C program), on module-information text, and on damaged input, which must
-only ever give a BuildInfoError (real cross-compiled binaries: tests/integration/release)."""
+only ever give a BuildInfoError (real cross-compiled binaries: tests/integration/gobinary)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.fixtures.tools import missing
 
-from goship.gobinary.buildinfo import BuildInfoError, read_build_info
+from goship.gobinary.buildinfo import BuildInfoError, NoBuildInfoError, executable_format, read_build_info
 from goship.gobinary.moduleinfo import Module, parse_module_info
 
 
@@ -38,8 +38,10 @@ def test_a_go_1_17_binary_in_the_pointer_format() -> None:
 
 
 def test_a_c_program_holds_no_go_build_information() -> None:
-    with pytest.raises(BuildInfoError, match="is an executable but holds no Go build information"):
+    with pytest.raises(NoBuildInfoError) as caught:
         read_build_info(io.BytesIO(go_testdata("notgo")), "notgo")
+    assert caught.value.message == ("notgo is an executable without Go build information (a C program, "
+                                    "or built by a Go older than 1.13)")
 
 
 def test_module_information_lines() -> None:
@@ -104,5 +106,16 @@ def test_a_header_with_the_magic_but_nothing_after_it() -> None:
     blob[data_offset + 14] = 8
     blob[data_offset + 15] = 2  # inline strings, but the varint lengths run past the data
     blob[data_offset + 32:data_offset + 34] = b"\xff\xff"
-    with pytest.raises(BuildInfoError, match="holds no Go build information"):
+    with pytest.raises(NoBuildInfoError, match="crafted is an executable without Go build information"):
         read_build_info(io.BytesIO(bytes(blob)), "crafted")
+
+
+@pytest.mark.parametrize(("head", "kind"), [
+    (b"\x7fELF\x02\x01\x01\0", "ELF"), (b"MZ\x90\0\x03\0\0\0", "PE"),
+    (b"\xcf\xfa\xed\xfe\x0c\0\0\x01", "Mach-O"), (b"\xfe\xed\xfa\xce\0\0\0\x12", "Mach-O"),
+    (b"\xca\xfe\xba\xbe\0\0\0\x02", "Mach-O"),  # fat, two architectures
+    (b"\xca\xfe\xba\xbe\0\0\0\x34", None),  # a Java class file (major version 52)
+    (b"#!/bin/sh\n", None), (b"\x1f\x8b\x08\0\0\0\0\0", None), (b"", None),
+])
+def test_executables_are_known_by_their_first_bytes(head: bytes, kind: str | None) -> None:
+    assert executable_format(head) == kind
