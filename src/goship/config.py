@@ -20,8 +20,10 @@ from goship.paths import cache_dir, home_dir
 
 if TYPE_CHECKING:
     # Imported where used: `goship go` reads its settings here and needs none of them.
+    from goship.config_deploy import DeployConfig
     from goship.oci.compress import Compression
     from goship.oci.platform import Platform
+    from goship.pipeline.settings import PipelineSettings
     from goship.policy.interface import PolicySettings
     from goship.release.settings import ReleaseSettings
     from goship.supply.scan.interface import ScanSettings
@@ -51,10 +53,22 @@ def _default_release() -> ReleaseSettings:
     return ReleaseSettings()
 
 
+def _default_deploy() -> DeployConfig:
+    from goship.config_deploy import DeployConfig
+
+    return DeployConfig()
+
+
 def _default_scan() -> ScanSettings:
     from goship.supply.scan.interface import ScanSettings
 
     return ScanSettings()
+
+
+def _default_pipeline() -> PipelineSettings:
+    from goship.pipeline.settings import PipelineSettings
+
+    return PipelineSettings()
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,9 @@ class Options:
     insecure_registries: tuple[str, ...] = ()
     ca_file: str | None = None
     offline: bool = False
+    sbom: bool = False  # --sbom
+    scan: str | None = None  # --scan[=FAIL_ON]: "" for [scan] fail-on
+    sign_key: str | None = None  # --sign KEY
 
 
 @dataclass(frozen=True)
@@ -127,6 +144,14 @@ class Config:
     # goship.toml [release], [environments.*] and [[retention]] (goship.config_release)
     release: ReleaseSettings = field(default_factory=_default_release)
     scan: ScanSettings = field(default_factory=_default_scan)  # goship.toml [scan] (goship.config_scan)
+    # goship.toml [deploy] and [environments.*.deploy] (goship.config_deploy)
+    deploy: DeployConfig = field(default_factory=_default_deploy)
+    # goship.toml [pipeline] and [pipeline.*] (goship.config_pipeline)
+    pipeline: PipelineSettings = field(default_factory=_default_pipeline)
+    # The supply-chain steps of build and release ([build] sbom, scan, sign-key; goship.supply.build_steps)
+    sbom: bool = False
+    scan_gate: bool = False  # scan before publishing, and publish nothing on a finding at scan.fail_on
+    sign_key: Path | None = None
 
     @property
     def env(self) -> dict[str, str]:
@@ -184,6 +209,9 @@ _BUILD = {
     "flags": ("a list of strings", is_str_list),
     "tags": ("a list of strings", is_str_list),
     "env": ("a table of strings", is_str_table),
+    "sbom": ("true or false", is_bool),
+    "scan": ("true or false", is_bool),
+    "sign-key": ("a string (a cosign private key file)", _is_str),
 }
 _IMAGE = {
     "name": ("a string", _is_str),
@@ -275,7 +303,8 @@ def read_config_file(path: Path) -> dict[str, Any]:
     under "release"."""
     data, text = load_toml(path)
     check_table(data, _TOP, path=path, text=text, table=None,
-                allowed_tables=("build", "images", "policy", "release", "environments", "retention", "scan"))
+                allowed_tables=("build", "images", "policy", "release", "environments", "retention", "scan",
+                                    "pipeline", "deploy"))
     build = data.get("build", {})
     if not isinstance(build, dict):
         raise ConfigError(f"{path}:{line_of(text, 'build', None)}: 'build' must be a table",
@@ -298,6 +327,11 @@ def read_config_file(path: Path) -> dict[str, Any]:
         from goship.config_policy import settings_from_config_table
 
         data["policy"] = settings_from_config_table(data["policy"], path=path, text=text)
+    from goship.config_deploy import deploy_config, has_deploy_tables
+
+    # Read before the release settings take the environments: their deploy tables are here.
+    deploy = deploy_config(data, path=path, text=text) if has_deploy_tables(data) else None
+    data.pop("deploy", None)
     if any(key in data for key in ("release", "environments", "retention")):
         # Imported here, as config_policy is: config_release builds on this module's helpers.
         from goship.config_release import RELEASE_TABLES, settings_from_config
@@ -310,6 +344,12 @@ def read_config_file(path: Path) -> dict[str, Any]:
         from goship.config_scan import settings_from_config_table as scan_settings
 
         data["scan"] = scan_settings(data["scan"], path=path, text=text)
+    if "pipeline" in data:
+        from goship.config_pipeline import settings_from_config_table as pipeline_settings
+
+        data["pipeline"] = pipeline_settings(data["pipeline"], path=path, text=text)
+    if deploy is not None:
+        data["deploy"] = deploy
     return data
 
 
@@ -489,8 +529,40 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
         environment=tuple(sorted(env.items())),
         policy=data["policy"] if "policy" in data else _default_policy(),
         release=data["release"] if "release" in data else _default_release(),
-        scan=data["scan"] if "scan" in data else _default_scan(),
+        pipeline=data["pipeline"] if "pipeline" in data else _default_pipeline(),
+        deploy=data["deploy"] if "deploy" in data else _default_deploy(),
+        scan=_scan_settings(data, options, env),
+        sbom=options.sbom or bool(build.get("sbom", False)),
+        scan_gate=options.scan is not None or bool(build.get("scan", False)),
+        sign_key=_sign_key(options.sign_key, build.get("sign-key"), module_dir),
     )
+
+
+def _scan_settings(data: Mapping[str, Any], options: Options, env: Mapping[str, str]) -> ScanSettings:
+    """[scan] as the build's gate uses it: --scan's threshold, GOSHIP_VULNDB and --offline /
+    GOSHIP_OFFLINE over the file, as `goship scan` puts its flags over it."""
+    import dataclasses
+
+    from goship.supply.scan.interface import FAIL_ON
+
+    settings: ScanSettings = data["scan"] if "scan" in data else _default_scan()
+    if options.scan and options.scan not in FAIL_ON:
+        raise UsageError(f"--scan={options.scan} is not one of {', '.join(FAIL_ON)}",
+                         "write e.g. --scan=high, or --scan alone for fail-on in [scan]")
+    return dataclasses.replace(
+        settings, fail_on=options.scan or settings.fail_on,
+        database=env.get("GOSHIP_VULNDB") or settings.database,
+        offline=options.offline or env.get("GOSHIP_OFFLINE", "") not in ("", "0"))
+
+
+def _sign_key(flag: str | None, configured: str | None, module_dir: Path) -> Path | None:
+    """--sign KEY (relative to the current directory), else [build] sign-key (relative to
+    goship.toml)."""
+    value = flag or configured
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (Path.cwd() if flag else module_dir) / path
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""`goship build`: wire the options to the build and publish pipeline and print results."""
+"""`goship build`: wire the options to the build and publish pipeline and print results.
+
+The supply-chain steps (--scan before publishing, --sbom and --sign after) are goship.cli.supply's.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from goship.oci.reference import Reference
 
 if TYPE_CHECKING:
     from goship.cli.output import ConsoleReporter
+    from goship.cli.supply import SupplyRun
     from goship.config import Config
     from goship.image.project import BuiltImage
     from goship.publish.interface import Published
@@ -37,6 +41,9 @@ def run_build(args: argparse.Namespace) -> int:
         insecure_registries=tuple(args.insecure),
         ca_file=args.ca_file,
         offline=args.offline,
+        sbom=args.sbom,
+        scan=args.scan,
+        sign_key=args.sign_key,
     )
     config = load_config(module_dir, options, env)
     if args.push == "" and not config.repository:
@@ -48,18 +55,29 @@ def run_build(args: argparse.Namespace) -> int:
 
     tags = image_tags(config, args.tags or [])
     reporter = ConsoleReporter(verbose=args.verbose, quiet=args.quiet or args.json)
+    from goship.cli.supply import check_vulnerabilities, publish_hook, report_published, start_supply
     from goship.publish.pipeline import build_and_publish
+
+    supply = start_supply(config, tags, sign_flag=args.sign_key, reporter=reporter)
 
     def check(built: list[BuiltImage]) -> None:
         if args.policy != "off":
             check_policy(config, built, tags if config.repository else [], args, reporter)
+        if supply is not None:
+            check_vulnerabilities(supply, built, reporter, quiet=args.quiet or args.json)
 
     try:
-        result = build_and_publish(config, tags, reporter=reporter, before_publish=check)
+        # With the gate, no layer goes up while it is compressed: nothing reaches the registry
+        # before the scan has passed.
+        result = build_and_publish(config, tags, reporter=reporter, before_publish=check,
+                                   after_publish=publish_hook(supply) if supply is not None else None,
+                                   stream_layers=not config.scan_gate)
     finally:
         reporter.close()
     built, published = list(result.built), list(result.published)
-    _print(built, published, as_json=args.json)
+    if not (args.quiet or args.json):
+        report_published(supply)
+    _print(built, published, as_json=args.json, supply=supply)
     return 0
 
 
@@ -88,8 +106,10 @@ def check_policy(config: Config, built: list[BuiltImage], tags: list[str], args:
         )
 
 
-def _print(built: list[BuiltImage], published: list[Published], *, as_json: bool) -> None:
+def _print(built: list[BuiltImage], published: list[Published], *, as_json: bool,
+           supply: SupplyRun | None = None) -> None:
     from goship.cli.output import human_size
+    from goship.cli.supply import image_json, result_lines, scan_json
 
     if as_json:
         document = {
@@ -106,9 +126,11 @@ def _print(built: list[BuiltImage], published: list[Published], *, as_json: bool
                          "digest": str(p.digest), "uploaded_bytes": p.bytes_uploaded}
                         for p in published if p.image == item.spec.name
                     ],
+                    **image_json(supply, item.spec.name),
                 }
                 for item in built
-            ]
+            ],
+            "scan": scan_json(supply),
         }
         json.dump(document, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -121,5 +143,7 @@ def _print(built: list[BuiltImage], published: list[Published], *, as_json: bool
         for result in published:
             if result.image == item.spec.name and result.destination == "registry":
                 print(result.reference)
+        for line in result_lines(supply, item.spec.name):
+            print(line)
     sys.stdout.flush()
 

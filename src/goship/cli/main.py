@@ -39,6 +39,7 @@ _COMMANDS = {
     "keygen": ("keygen", "write a cosign-compatible signing key pair"),
     "sign": ("sign", "sign an image digest as cosign does"),
     "verify-signature": ("verify_signature", "check an image's signatures against a public key"),
+    "pipeline": ("pipeline", "run the pipeline's stages: test, lint, build, sbom, scan, push, sign, deploy"),
 }
 
 
@@ -94,6 +95,9 @@ def build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
     build.add_argument("--policy", choices=["enforce", "warn", "off"], default="enforce",
                        help="check the images against the image standard before publishing: errors "
                             "stop the push (enforce, default), are only shown (warn), or no check (off)")
+    from goship.cli.supply import add_supply_options
+
+    add_supply_options(build)
     build.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     build.add_argument("--quiet", "-q", action="store_true", help="print only the results")
 

@@ -1,7 +1,9 @@
 """`goship release`: version from git, changelog, images with the environment's tags, git tag.
 
 The library (goship.release.releaser) plans and runs the release; this module wires the
-flags to it and prints the plan (``--dry-run``), the notes (``--notes``) or the summary.
+flags to it and prints the plan (``--dry-run``), the notes (``--notes``) or the summary. The
+supply-chain steps (--scan before anything is pushed or tagged, --sbom and --sign after the
+push, before the git tag) are goship.cli.supply's, as for `goship build`.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from goship.cli.registry_options import add_registry_options
+from goship.cli.supply import add_supply_options
 from goship.config import Options, load_config
 from goship.errors import UsageError
 from goship.image.project import module_root
 
 if TYPE_CHECKING:
+    from goship.cli.supply import SupplyRun
     from goship.config import Config
     from goship.image.project import BuiltImage
     from goship.registry.client import RegistryClient
@@ -59,9 +63,11 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     release.add_argument("--jobs", "-j", type=int, default=None, help="parallel builds")
     add_registry_options(release)
     release.add_argument("--offline", action="store_true",
-                         help="never download: a pinned Go version must be installed already")
+                         help="never download: a pinned Go version must be installed already, and "
+                              "--scan uses the cached vulnerability database")
     release.add_argument("--policy", choices=["enforce", "warn", "off"], default="enforce",
                          help="check the images against the image standard before publishing")
+    add_supply_options(release, "release")
     release.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     release.add_argument("--quiet", "-q", action="store_true", help="print only the results")
 
@@ -81,7 +87,8 @@ def run_release(args: argparse.Namespace) -> int:
     env = dict(args.environ)
     module_dir = module_root(Path.cwd())
     options = Options(platforms=args.platforms, jobs=args.jobs, insecure_registries=tuple(args.insecure),
-                      ca_file=args.ca_file, offline=args.offline)
+                      ca_file=args.ca_file, offline=args.offline, sbom=args.sbom, scan=args.scan,
+                      sign_key=args.sign_key)
     config = load_config(module_dir, options, env)
     request = ReleaseRequest(pre=args.pre, environment=args.environment, force=args.force,
                              allow_dirty=args.allow_dirty, snapshot=args.snapshot,
@@ -104,30 +111,43 @@ def run_release(args: argparse.Namespace) -> int:
         if args.dry_run:
             _print_plan(plan, as_json=args.json)
             return 0
-        result = _run(args, config, plan, request, client)
+        result, supply = _run(args, config, plan, request, client)
     finally:
         client.close()
-    _print_result(result, as_json=args.json)
+    if not (args.quiet or args.json):
+        from goship.cli.supply import report_published
+
+        report_published(supply)
+    _print_result(result, as_json=args.json, supply=supply)
     return 0
 
 
 def _run(args: argparse.Namespace, config: Config, plan: ReleasePlan, request: ReleaseRequest,
-         client: RegistryClient) -> ReleaseResult:
+         client: RegistryClient) -> tuple[ReleaseResult, SupplyRun | None]:
     from goship.cli.output import ConsoleReporter
+    from goship.cli.supply import check_vulnerabilities, publish_hook, start_supply
+    from goship.release.releaser import release_config
     from goship.release.releaser import run_release as run
 
     reporter = ConsoleReporter(verbose=args.verbose, quiet=args.quiet or args.json)
+    # The signing key's password is asked for now: a wrong one costs no build and pushes nothing.
+    supply = start_supply(release_config(config, plan), plan.images[0].tags if plan.images else (),
+                          sign_flag=args.sign_key, reporter=reporter)
 
     def check(release: Config, built: list[BuiltImage], tags: list[str]) -> None:
         if args.policy != "off":
             from goship.cli.build import check_policy
 
             check_policy(release, built, tags, args, reporter)
+        if supply is not None:
+            check_vulnerabilities(supply, built, reporter, quiet=args.quiet or args.json, what="release")
 
     try:
-        return run(config, plan, request, client=client, reporter=reporter, before_publish=check)
+        result = run(config, plan, request, client=client, reporter=reporter, before_publish=check,
+                     after_publish=publish_hook(supply, "release") if supply is not None else None)
     finally:
         reporter.close()
+    return result, supply
 
 
 def _warn(plan: ReleasePlan, prefix: str) -> None:
@@ -187,7 +207,9 @@ def _print_plan(plan: ReleasePlan, *, as_json: bool) -> None:
     out.flush()
 
 
-def _print_result(result: ReleaseResult, *, as_json: bool) -> None:
+def _print_result(result: ReleaseResult, *, as_json: bool, supply: SupplyRun | None = None) -> None:
+    from goship.cli.supply import image_json, result_lines, scan_json
+
     plan = result.plan
     if as_json:
         document = plan.as_json()
@@ -195,7 +217,8 @@ def _print_result(result: ReleaseResult, *, as_json: bool) -> None:
             image["digest"] = result.digests.get(image["name"])
             image["published"] = [item.reference for item in result.published
                                   if item.image == image["name"] and item.destination == "registry"]
-        _dump({"dry_run": False, **document, "git_tag_created": result.tag_created,
+            image.update(image_json(supply, image["name"]))
+        _dump({"dry_run": False, **document, "scan": scan_json(supply), "git_tag_created": result.tag_created,
                "changelog_commit": result.changelog_commit or None, "git_tag_pushed": result.tag_pushed,
                "moved": [{"repository": move.repository, "tag": move.tag, "from": move.existing,
                           "to": move.new} for move in result.moved]})
@@ -213,6 +236,8 @@ def _print_result(result: ReleaseResult, *, as_json: bool) -> None:
         for item in result.published:
             if item.image == image.name and item.destination == "registry":
                 out.write(f"  {item.reference}\n")
+        for line in result_lines(supply, image.name):
+            out.write(f"  {line}\n")
     for move in result.moved:
         out.write(f"moved {move.repository}:{move.tag} from {move.existing} (--force)\n")
     out.flush()

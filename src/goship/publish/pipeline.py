@@ -2,7 +2,9 @@
 
 The one pipeline `goship build` and `goship release` share. ``before_publish`` sees the
 built images before any manifest or tag is written anywhere (the image standard, immutable
-tags): raising there stops the run with nothing published.
+tags, the vulnerability gate): raising there stops the run with nothing published.
+``after_publish`` sees what was published while the registry connection is still open (the
+SBOMs and signatures of goship.supply.build_steps).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ if TYPE_CHECKING:
     from goship.registry.client import RegistryClient
 
 
+# (the images built, what was published, the registry client the push used)
+AfterPublish = Callable[[list["BuiltImage"], list["Published"], Callable[[], "RegistryClient"]], None]
+
+
 @dataclass(frozen=True)
 class PipelineResult:
     built: tuple[BuiltImage, ...]
@@ -34,6 +40,7 @@ def build_and_publish(
     *,
     reporter: Reporter,
     before_publish: Callable[[list[BuiltImage]], None] | None = None,
+    after_publish: AfterPublish | None = None,
     registry: Callable[[], RegistryClient] | None = None,
     stream_layers: bool = True,
     plan: BuildPlan | None = None,
@@ -77,6 +84,8 @@ def build_and_publish(
         if before_publish is not None:
             before_publish(built)
         published = destinations[0].publish(built, reporter)
+        if after_publish is not None:
+            after_publish(built, published, client)
     finally:
         for opened in own:
             opened.close()

@@ -10,9 +10,11 @@ Order of operations, chosen so that a failure at any step leaves the least to cl
 2. ``look_up_tags`` (reads only): a HEAD in the registry for every immutable tag.
    ``--dry-run`` and ``--notes`` stop here.
 3. Build (local only), then compare the built digests with the immutable tags found in 2:
-   a move is refused before a single blob is sent (unless ``--force``).
-4. Push: blobs, manifests, then tags. A failure here leaves nothing in git; a re-run builds
-   the same digests again (reproducible builds) and finishes the push.
+   a move is refused before a single blob is sent (unless ``--force``); the caller's checks
+   (the image standard, the vulnerability gate) run here too.
+4. Push: blobs, manifests, then tags; then the caller's steps after publishing (SBOMs,
+   signatures). A failure here leaves nothing in git; a re-run builds the same digests again
+   (reproducible builds) and finishes the push.
 5. Record in git, only once the images are out: the annotated tag on the commit that was
    built (so the tag, the image's revision label and the binary's vcs.revision name one
    commit), then the changelog section committed on top, then ``--push-tag``. The images
@@ -49,6 +51,7 @@ from goship.release.tagscheme import (
 if TYPE_CHECKING:
     from goship.image.project import BuiltImage
     from goship.publish.interface import Published
+    from goship.publish.pipeline import AfterPublish
     from goship.registry.client import RegistryClient
     from goship.versioning.versions import VersionPlan
 
@@ -285,10 +288,12 @@ def run_release(
     client: RegistryClient,
     reporter: Reporter,
     before_publish: Callable[[Config, list[BuiltImage], list[str]], None] | None = None,
+    after_publish: AfterPublish | None = None,
 ) -> ReleaseResult:
     """Build and publish the planned images, then tag and write the changelog (steps 3-5 of
     the module's docstring). ``before_publish`` gets the images before anything is pushed
-    (the CLI checks the image standard there)."""
+    (the CLI checks the image standard and the vulnerability gate there); ``after_publish``
+    what was pushed, before anything is recorded in git (the CLI attaches SBOMs and signs)."""
     from goship.publish.pipeline import build_and_publish
 
     release = release_config(config, plan)
@@ -303,7 +308,8 @@ def run_release(
     reporter.step(f"building {plan.version} for {plan.environment.name}")
     # No layer streaming: until the immutable tags are checked, not a byte goes to the registry.
     result = build_and_publish(release, tags, reporter=reporter, before_publish=check,
-                               registry=lambda: client, stream_layers=False)
+                               after_publish=after_publish, registry=lambda: client,
+                               stream_layers=False)
     digests = {item.spec.name: str(item.artifact.digest) for item in result.built}
     outcome = ReleaseResult(plan, digests, result.published, tuple(moved))
     if plan.snapshot:
