@@ -86,6 +86,9 @@ class Registry:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.host = f"127.0.0.1:{self.port}"
+        # Said in the reports: what the registry is measured with.
+        self.settings = (f"log level error, access log {'on (to a file)' if access_log else 'off'}, "
+                         "no storage cache, deletes enabled")
         config = directory / "config.yml"
         config.write_text(
             "version: 0.1\n"

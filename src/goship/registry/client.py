@@ -10,13 +10,14 @@ the token-scope upgrade on push (a blob mount needs one token naming both the ta
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 from goship.oci.digest import Digest
 from goship.oci.reference import Reference
-from goship.registry import blobs, manifests, tags, upload
+from goship.registry import blobs, bulk_heads, manifests, tags, upload
 from goship.registry.credentials import Keychain
 from goship.registry.options import RegistryOptions
 from goship.registry.transport import Transport
@@ -135,3 +136,18 @@ class RegistryClient:
 
     def referrers(self, ref: Reference, digest: Digest) -> bytes | None:
         return tags.referrers(self.transport(ref), ref, digest)
+
+    def resolve_tags(
+        self,
+        ref: Reference,
+        names: Iterable[str],
+        *,
+        expected: Mapping[str, Digest] | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> dict[str, Digest | None]:
+        """The digest each tag in ``names`` of ``ref``'s repository names now (None: no such
+        tag), for many tags at once (see registry/bulk_heads.py); ``expected`` digests are
+        asked about conditionally, which costs the registry less when they still hold."""
+        return bulk_heads.resolve_tags(
+            self.transport(ref), ref, names, expected=expected, on_progress=on_progress
+        )

@@ -149,6 +149,14 @@ class Transport:
             response = self._http.follow(response, method, request_headers, what, stream)
         return response
 
+    def authorization(self, scopes: Sequence[str], *, what: str) -> str | None:
+        """The Authorization header a request to this host needing ``scopes`` goes with now
+        (None: none), for requests sent by other means (registry.bulk_heads); a token is
+        fetched when no cached one covers ``scopes``. Never send it to another host."""
+        self.base_url(what)
+        authorization, _ = self._authorization(merge_scopes(scopes), fresh=False, what=what)
+        return authorization
+
     # -- ping and scheme ----------------------------------------------------------------
 
     def _ping(self, what: str) -> None:

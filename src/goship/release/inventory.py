@@ -2,11 +2,13 @@
 registry calls pruning makes (:class:`RegistryRepository`).
 
 The distribution API lists tags by name only, so every tag costs one HEAD to learn its
-digest: they are sent from a pool of threads (the transport is thread-safe). Manifests and
-image configs are content-addressed, so each is fetched once per run however many tags
-share it. Untagged manifests cannot be listed at all: the ones planning knows are those
-earlier runs saw (their audit records), checked here to still exist, and the manifests the
-known indexes list.
+digest: they go out together over lean connections (registry/bulk_heads.py), conditionally
+for the tags whose digest is expected: what the previous run saw, or what this run resolved
+already (a 304 is the registry's word that the tag still names it, and costs it less than a
+full answer). Manifests and image configs are content-addressed, so each is fetched once
+per run however many tags share it. Untagged manifests cannot be listed at all: the ones
+planning knows are those earlier runs saw (their audit records), checked here to still
+exist, and the manifests the known indexes list.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from goship.release.retention import ManifestFacts, RepositoryState, attachment_
 if TYPE_CHECKING:
     from goship.registry.client import RegistryClient
 
-WORKERS = 16  # HEADs in flight: the registry, not this process, is what a tag costs
+WORKERS = 8  # manifest and config GETs in flight (tags are resolved by registry/bulk_heads.py)
 PAGE_SIZE = 1000  # tags per listing page
 MAX_NESTING = 4  # indexes of indexes deeper than this are not followed
 CREATED_LABEL = "org.opencontainers.image.created"
@@ -101,6 +103,7 @@ class RegistryRepository:
         self._manifests: dict[Digest, tuple[bytes, str]] = {}
         self._created: dict[Digest, float | None] = {}
         self._listed: dict[Digest, str] = {}  # media types of what indexes list
+        self._resolved: dict[str, Digest] = {}  # tag -> digest, as last resolved in this run
         self._lock = threading.Lock()
         self._config_pushed = False
 
@@ -140,16 +143,20 @@ class RegistryRepository:
 
     def read_state(self, *, known_untagged: Mapping[Digest, float] | None = None,
                    previously_seen: Iterable[Digest] = (),
+                   expected_tags: Mapping[str, Digest] | None = None,
                    reporter: Reporter | None = None) -> RepositoryState:
         """Tags and their digests, the facts of every manifest they name, and the untagged
         manifests earlier runs saw (``previously_seen`` digests no tag names now, and
-        ``known_untagged`` ones with the time they were first seen untagged) that still exist."""
+        ``known_untagged`` ones with the time they were first seen untagged) that still exist.
+        ``expected_tags`` (what an earlier run saw) only makes resolving cheaper: every tag's
+        digest is still the registry's answer of now."""
         reporter = reporter or SilentReporter()
         known_untagged = known_untagged or {}
         names = self.list_tags()
         reporter.step(f"{self.name}: {len(names)} tags; resolving their digests")
         # A tag deleted since the listing has nothing left to decide.
-        tags = {tag: digest for tag, digest in self.resolve_many(names, reporter).items() if digest}
+        resolved = self.resolve_many(names, reporter, expected=expected_tags)
+        tags = {tag: digest for tag, digest in resolved.items() if digest}
         tagged = set(tags.values())
         # The manifest an attachment tag (sha256-<hex>.sig) belongs to may be untagged: look
         # for it too, or planning would take the signature of a present image for an orphan.
@@ -167,19 +174,22 @@ class RegistryRepository:
         reporter.debug(f"{self.name}: {len(facts)} manifests known, {len(untagged)} untagged")
         return RepositoryState(self.name, tags, facts, untagged)
 
-    def resolve_many(self, tags: Iterable[str], reporter: Reporter | None = None) -> dict[str, Digest | None]:
-        """Each tag's digest (None: no such tag any more), HEADs sent from a thread pool."""
-        names = list(tags)
-        resolved: dict[str, Digest | None] = {}
+    def resolve_many(self, tags: Iterable[str], reporter: Reporter | None = None, *,
+                     expected: Mapping[str, Digest] | None = None) -> dict[str, Digest | None]:
+        """Each tag's digest now (None: no such tag any more). Tags resolved earlier in this
+        run, and those in ``expected``, are asked about conditionally."""
+        hints = {**(expected or {}), **self._resolved}
 
-        def resolve(tag: str) -> tuple[str, Digest | None]:
-            return tag, self.resolve(tag)
+        def progress(done: int, total: int) -> None:
+            if reporter is not None:
+                reporter.count("resolving tags", done, total)
 
-        with ThreadPoolExecutor(self.workers) as pool:
-            for tag, digest in pool.map(resolve, names):
-                resolved[tag] = digest
-                if reporter is not None and (len(resolved) % 500 == 0 or len(resolved) == len(names)):
-                    reporter.count("resolving tags", len(resolved), len(names))
+        resolved = self.client.resolve_tags(self.reference, tags, expected=hints, on_progress=progress)
+        for tag, digest in resolved.items():
+            if digest is None:
+                self._resolved.pop(tag, None)
+            else:
+                self._resolved[tag] = digest
         return resolved
 
     def _facts_or_none(self, digest: Digest) -> ManifestFacts | None:

@@ -27,6 +27,7 @@ the last check and a deletion can still be lost; the checks keep that window tha
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -35,7 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from goship.errors import ReleaseError
+from goship.errors import ImageError, ReleaseError
 from goship.oci.digest import Digest
 from goship.progress import Reporter, SilentReporter
 from goship.release.audit import AuditLog, read_history
@@ -77,6 +78,7 @@ class RepositoryAPI(Protocol):
 class PrunableRepository(RepositoryAPI, Protocol):
     def read_state(self, *, known_untagged: Mapping[Digest, float] | None = None,
                    previously_seen: Iterable[Digest] = (),
+                   expected_tags: Mapping[str, Digest] | None = None,
                    reporter: Reporter | None = None) -> RepositoryState: ...
 
 
@@ -207,7 +209,7 @@ def prune_repository(api: PrunableRepository, policy: RetentionPolicy, options: 
     reporter = reporter or SilentReporter()
     history = read_history(audit_dir, api.name)
     state = api.read_state(known_untagged=history.untagged_since, previously_seen=history.seen,
-                           reporter=reporter)
+                           expected_tags=_observed_tags(history.record), reporter=reporter)
     now = clock() if now is None else now
     plan = plan_retention(state, policy, now=now, pointers=options.pointers,
                           allow_delete_all=options.allow_delete_all,
@@ -255,6 +257,18 @@ def prune_repository(api: PrunableRepository, policy: RetentionPolicy, options: 
         log.write(record)
     return PruneResult(plan, tuple(outcomes), options.apply and not plan.refusal, log.path,
                        run_id, plan_hash)
+
+
+def _observed_tags(record: Path | None) -> dict[str, Digest]:
+    """The tags and digests the run of ``record`` saw: what this run can expect to find
+    (a hint that makes resolving cheaper, never taken for the registry's answer)."""
+    if record is None:
+        return {}
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        return {str(tag): Digest.parse(str(digest)) for tag, digest in (data.get("observed") or {}).items()}
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, AttributeError, ImageError):
+        return {}
 
 
 def _iso(moment: float) -> str:

@@ -90,6 +90,7 @@ class ModelRegistry:
 
     def read_state(self, *, known_untagged: Mapping[Digest, float] | None = None,
                    previously_seen: Iterable[Digest] = (),
+                   expected_tags: Mapping[str, Digest] | None = None,
                    reporter: Reporter | None = None) -> RepositoryState:
         tagged = set(self.tags.values())
         untagged = {digest: self.untagged_since.get(digest, self.now)
