@@ -24,6 +24,8 @@ class ExitCode(IntEnum):
     RELEASE = 10  # versions from git: not a repository, no commits, a go.mod path that breaks the /vN rule
     SIGNATURE = 11  # a key cannot be read or decrypted; no signature verifies with the key
     VULNERABLE = 12  # `goship scan` found a vulnerability at or above --fail-on (not waived)
+    TEST = 13  # `goship pipeline`: a Go test failed, or coverage is below [pipeline.test] coverage-min
+    DEPLOY = 14  # a cluster unreachable or refusing; a rollout failed (rolled back); pods not on the released digest
     INTERRUPTED = 130
 
 

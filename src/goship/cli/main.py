@@ -39,6 +39,12 @@ _COMMANDS = {
     "keygen": ("keygen", "write a cosign-compatible signing key pair"),
     "sign": ("sign", "sign an image digest as cosign does"),
     "verify-signature": ("verify_signature", "check an image's signatures against a public key"),
+    "deploy": ("deploy", "roll an image out to a Kubernetes environment by digest"),
+    "rollback": ("rollback", "go back to the previous release of an environment"),
+    "status": ("status", "show which digest, version and revision run in an environment"),
+    "ci": ("ci", "write the CI/CD pipeline file for GitHub Actions, GitLab CI or Drone"),
+    "manifests": ("manifests", "render Kubernetes manifests or a systemd unit from goship.toml"),
+    "resolve": ("resolve", "replace goship:// image references in YAML with built digest references"),
     "pipeline": ("pipeline", "run the pipeline's stages: test, lint, build, sbom, scan, push, sign, deploy"),
 }
 
@@ -95,9 +101,10 @@ def build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
     build.add_argument("--policy", choices=["enforce", "warn", "off"], default="enforce",
                        help="check the images against the image standard before publishing: errors "
                             "stop the push (enforce, default), are only shown (warn), or no check (off)")
-    from goship.cli.supply import add_supply_options
+    if wanted in (None, "build"):  # they load the supply chain's modules, which no other command needs
+        from goship.cli.supply import add_supply_options
 
-    add_supply_options(build)
+        add_supply_options(build)
     build.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     build.add_argument("--quiet", "-q", action="store_true", help="print only the results")
 
