@@ -23,6 +23,8 @@ fi
 command -v git >/dev/null || apt_install git ca-certificates
 if [ "${1:-}" = "--system-tools" ]; then
   apt_install docker-registry skopeo umoci buildah busybox-static
+  # systemd-analyze checks the units of `goship manifests --systemd`
+  apt_install systemd
 fi
 
 if [ ! -x .venv/bin/python ]; then

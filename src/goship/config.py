@@ -327,11 +327,13 @@ def read_config_file(path: Path) -> dict[str, Any]:
         from goship.config_policy import settings_from_config_table
 
         data["policy"] = settings_from_config_table(data["policy"], path=path, text=text)
-    from goship.config_deploy import deploy_config, has_deploy_tables
+    deploy = None
+    if "deploy" in data or "environments" in data:
+        from goship.config_deploy import deploy_config, has_deploy_tables
 
-    # Read before the release settings take the environments: their deploy tables are here.
-    deploy = deploy_config(data, path=path, text=text) if has_deploy_tables(data) else None
-    data.pop("deploy", None)
+        # Read before the release settings take the environments: their deploy tables are here.
+        deploy = deploy_config(data, path=path, text=text) if has_deploy_tables(data) else None
+        data.pop("deploy", None)
     if any(key in data for key in ("release", "environments", "retention")):
         # Imported here, as config_policy is: config_release builds on this module's helpers.
         from goship.config_release import RELEASE_TABLES, settings_from_config

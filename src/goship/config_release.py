@@ -260,6 +260,8 @@ def _changelog_sections(items: list[dict[str, Any]], *, path: Path,
 
 
 def _environment(name: str, data: Any, *, path: Path, text: str) -> Environment:
+    if isinstance(data, dict):  # [environments.NAME.deploy] is goship.config_deploy's to read
+        data = {key: value for key, value in data.items() if key != "deploy"}
     table = _Table(data if isinstance(data, dict) else {}, path=path, text=text,
                    table=f"environments.{name}")
     if not isinstance(data, dict):

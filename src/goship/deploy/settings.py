@@ -101,3 +101,4 @@ class DeploySettings:
     require_signature: tuple[str, ...] = ()  # public key files; one must verify the image
     scan_fail_on: str = ""  # "" = no scan gate; else a severity or "any"
     source: str = ""  # the file it came from, for messages
+    image: str = ""  # the [[images]] entry deployed (its repository and tags); "" = the first
