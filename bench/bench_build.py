@@ -46,7 +46,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +192,7 @@ def ldflags_for(module: Path) -> str:
     from goship.gobuild.vcs import read_source_facts
 
     facts = read_source_facts(module)
-    date = datetime.fromtimestamp(facts.commit_time or 0, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    date = datetime.fromtimestamp(facts.commit_time or 0, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return (f"-s -w -X main.version={facts.version()} -X main.commit={facts.commit or 'none'} "
             f"-X main.date={date}")
 

@@ -25,7 +25,7 @@ class ExitCode(IntEnum):
     SIGNATURE = 11  # a key cannot be read or decrypted; no signature verifies with the key
     VULNERABLE = 12  # `goship scan` found a vulnerability at or above --fail-on (not waived)
     TEST = 13  # `goship pipeline`: a Go test failed, or coverage is below [pipeline.test] coverage-min
-    DEPLOY = 14  # a cluster unreachable or refusing; a rollout failed (rolled back); pods not on the released digest
+    DEPLOY = 14  # a cluster unreachable or refusing; a rollout failed (rolled back); pods off the digest
     INTERRUPTED = 130
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +93,7 @@ def run_release(args: argparse.Namespace) -> int:
     request = ReleaseRequest(pre=args.pre, environment=args.environment, force=args.force,
                              allow_dirty=args.allow_dirty, snapshot=args.snapshot,
                              push_tag=args.push_tag, remote=args.remote or "origin",
-                             today=datetime.now(tz=timezone.utc).date())
+                             today=datetime.now(tz=UTC).date())
     if args.notes:
         version, notes = release_notes(config, request)
         if args.json:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -138,7 +138,7 @@ def _source_date(environ: dict[str, str]) -> datetime | None:
     if not value.isdigit():
         raise ConfigError(f"SOURCE_DATE_EPOCH '{value}' is not a whole number of seconds",
                           "set it to a Unix time, e.g. $(git log -1 --format=%ct)")
-    return datetime.fromtimestamp(int(value), tz=timezone.utc)
+    return datetime.fromtimestamp(int(value), tz=UTC)
 
 
 def _report_skipped(subjects: list[Subject]) -> None:

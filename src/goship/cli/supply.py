@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from goship.supply.scan.interface import FAIL_ON
@@ -73,7 +74,7 @@ def start_supply(config: Config, tags: Sequence[str], *, sign_flag: str | None,
     anything is built, so that a wrong password costs no build and pushes nothing."""
     if not (config.sbom or config.scan_gate or config.sign_key is not None):
         return None
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from goship import __version__
     from goship.supply.build_steps import SupplyRequest, SupplySteps, image_sources
@@ -91,7 +92,7 @@ def start_supply(config: Config, tags: Sequence[str], *, sign_flag: str | None,
         else:
             reporter.step(f"not signing: [build] sign-key is {config.sign_key}, but this build "
                           "pushes to no registry")
-    created = (datetime.fromtimestamp(config.source_date_epoch, tz=timezone.utc)
+    created = (datetime.fromtimestamp(config.source_date_epoch, tz=UTC)
                if config.source_date_epoch is not None else None)
     request = SupplyRequest(module_dir=config.module_dir, sources=image_sources(config, tags),
                             sbom=config.sbom, scan=config.scan if config.scan_gate else None,

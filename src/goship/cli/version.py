@@ -158,5 +158,5 @@ def _release_date(given: str | None, environ: Mapping[str, str]) -> datetime.dat
         if not epoch.isdigit():
             raise ConfigError(f"SOURCE_DATE_EPOCH '{epoch}' is not a whole number of seconds",
                              "set it to a Unix time, e.g. $(git log -1 --format=%ct)")
-        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc).date()
-    return datetime.datetime.now(tz=datetime.timezone.utc).date()
+        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC).date()
+    return datetime.datetime.now(tz=datetime.UTC).date()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ElementTree
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from goship.pipeline.testevents import PackageResult, TestCase, TestRun
 
@@ -43,7 +43,7 @@ def _timestamp(text: str) -> str:
         moment = datetime.fromisoformat(fixed.replace("Z", "+00:00"))
     except ValueError:
         return ""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _case(suite: ElementTree.Element, case: TestCase) -> None:

@@ -11,7 +11,7 @@ goship.toml, the tags are `tags` (default ``latest``), as `goship build --push` 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from goship.config import DEFAULT_LAYOUT, Config
@@ -69,7 +69,7 @@ def _tags(config: Config, environment: Environment | None, version: str, commit:
     from goship.release import gitrepo
     from goship.release.tagscheme import TagContext, render_tags
 
-    when = datetime.fromtimestamp(commit_time, tz=timezone.utc) if commit_time is not None else None
+    when = datetime.fromtimestamp(commit_time, tz=UTC) if commit_time is not None else None
     context = TagContext(version=version, commit=commit, env=environment.name, date=when,
                          branch=gitrepo.current_branch(config.module_dir, config.env))
     return render_tags(environment.tags, context)

@@ -32,7 +32,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -195,7 +195,7 @@ def _delete(operation: Operation, api: RepositoryAPI, clock: Callable[[], float]
 
 def new_run_id(now: float) -> str:
     """``20250101T120000.123456Z-1a2b3c4d``: sorts by time, unique across concurrent runs."""
-    stamp = datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    stamp = datetime.fromtimestamp(now, tz=UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     return f"{stamp}-{secrets.token_hex(4)}"
 
 
@@ -272,5 +272,5 @@ def _observed_tags(record: Path | None) -> dict[str, Digest]:
 
 
 def _iso(moment: float) -> str:
-    return datetime.fromtimestamp(moment, tz=timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(moment, tz=UTC).isoformat().replace("+00:00", "Z")
 

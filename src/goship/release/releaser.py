@@ -29,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -201,7 +201,7 @@ def plan_release(config: Config, request: ReleaseRequest) -> ReleasePlan:
                              f"image '{spec.name}'",
                              f"set repository in goship.toml, or in [environments.{environment.name}]")
     context = TagContext(version=str(version), commit=commit, branch=branch, env=environment.name,
-                         date=datetime.fromtimestamp(commit_time, tz=timezone.utc))
+                         date=datetime.fromtimestamp(commit_time, tz=UTC))
     tags = render_tags(environment.tags, context)
     immutable = tuple(tag for tag in tags if is_immutable(tag, settings.immutable_tags))
     # As `goship build --push`: an [[images]] repository wins; several images share one
@@ -223,7 +223,7 @@ def plan_release(config: Config, request: ReleaseRequest) -> ReleasePlan:
 
 
 def _today() -> date:
-    return datetime.now(tz=timezone.utc).date()
+    return datetime.now(tz=UTC).date()
 
 
 def _repository_of(target: str, name: str, count: int) -> str:

@@ -20,7 +20,7 @@ import string
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from goship.errors import GoshipError, ImageError
@@ -263,8 +263,8 @@ def parse_time(text: str) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 _FRACTION = re.compile(r"\.\d+")
-_NEVER = datetime(1, 1, 2, tzinfo=timezone.utc)
+_NEVER = datetime(1, 1, 2, tzinfo=UTC)

@@ -30,7 +30,7 @@ import re
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import semver
 
@@ -109,7 +109,7 @@ class TagContext:
         except (ValueError, TypeError) as exc:
             raise UsageError(f"'{self.version}' is not a SemVer version: {exc}",
                              "versions look like 1.2.3, 1.2.3-rc.1 or 1.2.3+build.5") from None
-        when = self.date or datetime.now(tz=timezone.utc)
+        when = self.date or datetime.now(tz=UTC)
         return {
             "version": self.version.replace("+", "_"),
             "major": parsed.major,
@@ -121,7 +121,7 @@ class TagContext:
             "short_commit": self.commit[:7],
             "branch": sanitize_branch(self.branch),
             "env": self.env,
-            "date": when.astimezone(timezone.utc),
+            "date": when.astimezone(UTC),
         }
 
 

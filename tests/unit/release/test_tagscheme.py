@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -23,7 +23,7 @@ from goship.release.tagscheme import (
 )
 
 COMMIT = "abc123d4e5f60718293a4b5c6d7e8f9012345678"
-WHEN = datetime(2024, 10, 1, 23, 30, tzinfo=timezone.utc)
+WHEN = datetime(2024, 10, 1, 23, 30, tzinfo=UTC)
 
 
 def context(version: str = "1.2.0", **changes: object) -> TagContext:
@@ -57,7 +57,7 @@ def test_prerelease_and_build_metadata_fit_in_a_tag() -> None:
 
 
 def test_date_is_the_commit_time_in_utc() -> None:
-    tokyo = datetime(2024, 10, 2, 8, 30, tzinfo=timezone.utc).astimezone()
+    tokyo = datetime(2024, 10, 2, 8, 30, tzinfo=UTC).astimezone()
     assert render_template("{date}", context(date=tokyo)) == "20241002"
     # The same commit gives the same tag whenever it is released.
     assert render_template("{date}", context()) == render_template("{date}", context())

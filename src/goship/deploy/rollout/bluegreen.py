@@ -67,7 +67,7 @@ def slot_deployment(settings: DeploySettings, slot: str) -> str:
 def keep_until(service: Mapping[str, Any] | None) -> datetime.datetime | None:
     text = dig(service, "metadata", "annotations", KEEP_OLD_UNTIL, default="")
     try:
-        return datetime.datetime.strptime(str(text), TIME_FORMAT).replace(tzinfo=datetime.timezone.utc)
+        return datetime.datetime.strptime(str(text), TIME_FORMAT).replace(tzinfo=datetime.UTC)
     except ValueError:
         return None
 

@@ -56,7 +56,7 @@ class SystemClock:
         time.sleep(max(seconds, 0.0))
 
     def now(self) -> datetime.datetime:
-        return datetime.datetime.now(datetime.timezone.utc)
+        return datetime.datetime.now(datetime.UTC)
 
 
 @dataclass(frozen=True)

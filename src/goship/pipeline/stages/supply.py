@@ -10,7 +10,7 @@ before a finding at or above [scan] fail-on that no waiver covers stops the run 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from goship.pipeline.interface import StageContext, StageOutcome, VulnerabilitiesFoundError
@@ -42,7 +42,7 @@ def _subjects(context: StageContext, item: BuiltImage) -> list[Subject]:
 def run_sbom(context: StageContext) -> StageOutcome:
     from goship.supply.sbom import make_documents
 
-    created = datetime.fromtimestamp(build_plan(context).epoch, tz=timezone.utc)
+    created = datetime.fromtimestamp(build_plan(context).epoch, tz=UTC)
     reports = reports_dir(context)
     described = []
     modules = 0

@@ -28,7 +28,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import PurePosixPath, PureWindowsPath
 
 from packageurl import PackageURL
@@ -46,7 +46,7 @@ from goship.supply.sbom.interface import (
     PlatformNotFoundError,
 )
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SERIAL_NAMESPACE = uuid.UUID("6f1f3c2e-5b0a-5d8e-9a51-0c7b2f4e8d13")
 _LAYOUT_PREFIXES = ("oci:", "tarball:", "docker-archive:", "oci-archive:")
 _BUILD = "goship:build:"
@@ -119,7 +119,7 @@ def require_go_binaries(subjects: Sequence[Subject]) -> None:
 
 def document_time(subjects: Iterable[Subject], created: datetime | None) -> datetime:
     if created is not None:
-        return created.astimezone(timezone.utc).replace(microsecond=0)
+        return created.astimezone(UTC).replace(microsecond=0)
     times: list[datetime] = []
     for subject in subjects:
         for binary in subject.binaries:
@@ -127,7 +127,7 @@ def document_time(subjects: Iterable[Subject], created: datetime | None) -> date
             with suppress(ValueError):
                 parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
                 if parsed.tzinfo is not None:
-                    times.append(parsed.astimezone(timezone.utc).replace(microsecond=0))
+                    times.append(parsed.astimezone(UTC).replace(microsecond=0))
     return max(times, default=EPOCH)
 
 

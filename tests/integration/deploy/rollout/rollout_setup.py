@@ -96,7 +96,7 @@ class MovableClock:
         self._time.sleep(max(seconds, 0.0))
 
     def now(self) -> datetime.datetime:
-        return datetime.datetime.now(datetime.timezone.utc) + self.offset
+        return datetime.datetime.now(datetime.UTC) + self.offset
 
 
 def container_image(deployment: Mapping[str, Any] | None) -> str:

@@ -62,8 +62,8 @@ def test_the_service_switches_to_the_new_slot_only_after_it_is_ready_and_smoke_c
     annotations = kube_api.get("Service", "api", "prod")["metadata"]["annotations"]
     assert annotations[PREVIOUS_SLOT] == "blue"
     until = datetime.datetime.strptime(annotations[KEEP_OLD_UNTIL], "%Y-%m-%dT%H:%M:%SZ")
-    assert 590 < (until.replace(tzinfo=datetime.timezone.utc)
-                  - datetime.datetime.now(datetime.timezone.utc)).total_seconds() <= 600
+    assert 590 < (until.replace(tzinfo=datetime.UTC)
+                  - datetime.datetime.now(datetime.UTC)).total_seconds() <= 600
     # The smoke check went through the API server's service proxy to the green slot's Service.
     assert ("GET", "/api/v1/namespaces/prod/services/api-green:80/proxy/healthz") in kube_api.requests
 

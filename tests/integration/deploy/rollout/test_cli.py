@@ -236,8 +236,8 @@ def test_blue_green_keeps_the_old_slot_until_a_later_run_scales_it_down(goship: 
     assert f"note: the previous slot blue ({V1.reference}) is kept until" in kept.stdout
 
     until = kube_api.get("Service", "api", "prod")["metadata"]["annotations"]["goship.dev/keep-old-until"]
-    moment = datetime.datetime.strptime(until, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
-    time.sleep(max((moment - datetime.datetime.now(datetime.timezone.utc)).total_seconds(), 0) + 0.2)
+    moment = datetime.datetime.strptime(until, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.UTC)
+    time.sleep(max((moment - datetime.datetime.now(datetime.UTC)).total_seconds(), 0) + 0.2)
     kube_api.deny("patch", "deployments")  # a user who may only read still gets the status
     read_only = goship("status", "--env", "prod", *FAST, cwd=project, env=env)
     assert read_only.code == 0, read_only.output

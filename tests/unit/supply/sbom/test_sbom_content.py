@@ -4,7 +4,7 @@ the standard library, build settings, sharing between binaries, time and identit
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from packageurl import PackageURL
@@ -205,7 +205,7 @@ def test_a_source_without_go_programs_is_refused_with_what_was_found() -> None:
 
 def test_the_time_is_the_given_one_else_the_latest_commit_time_else_the_epoch() -> None:
     info = build_info()
-    given = datetime(2025, 3, 4, 5, 6, 7, 890, tzinfo=timezone.utc)
+    given = datetime(2025, 3, 4, 5, 6, 7, 890, tzinfo=UTC)
     assert document([on_disk(info)], created=given)["metadata"]["timestamp"] == "2025-03-04T05:06:07+00:00"
     later = build_info(vcs_time="2025-01-02T03:04:05Z")
     newer = image(AMD64, "linux/amd64", binary("/a", info), binary("/b", later), index=None)
