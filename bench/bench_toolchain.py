@@ -145,10 +145,6 @@ def versions() -> dict[str, str]:
         "tar": first_line(["tar", "--version"]),
         "gzip": first_line(["gzip", "--version"]),
     }
-    with contextlib.suppress(ImportError):
-        import httpx
-
-        found["httpx"] = httpx.__version__
     return found
 
 
@@ -390,11 +386,12 @@ def series_last(series: InstallSeries, side: str) -> str:
 
 # An instrumented `goship go install`: functions of goship.toolchain are wrapped from the
 # outside (goship's code is unchanged) and the time spent in each, minus the wrapped
-# functions it calls, is written as JSON.
+# functions it calls, is written as JSON. Each thread keeps its own stack: the archive is
+# unpacked in a thread of its own while the main thread downloads it.
 PHASE_DRIVER = r'''
-import json, os, sys, time
+import json, os, sys, threading, time
 started_wall = time.time()
-import gzip, hashlib, pathlib, shutil
+import hashlib, io, pathlib, tarfile
 from zlib_ng import gzip_ng_threaded
 import goship.cli.main as cli_main
 import goship.cli.go, goship.cli.output, goship.progress
@@ -404,37 +401,51 @@ import goship.toolchain.index as index
 import goship.toolchain.install as install
 import goship.toolchain.network as network
 import goship.toolchain.launchers, goship.toolchain.installed, goship.toolchain.versions
-import httpx
+import http.client
 imported_wall = time.time()
 
-stack = [[(), time.perf_counter(), 0.0]]  # [label path, start, time in wrapped callees]
+local = threading.local()
 spent = {}  # label path -> [exclusive seconds, inclusive seconds, calls]
+spent_lock = threading.Lock()
+moments = {"requested": [], "received": [], "extracted": []}  # wall times
+
+def _stack():
+    if not hasattr(local, "stack"):
+        local.stack = [[(), time.perf_counter(), 0.0]]  # [label path, start, time in wrapped callees]
+    return local.stack
 
 def _enter(label):
+    stack = _stack()
     stack.append([stack[-1][0] + (label,), time.perf_counter(), 0.0])
 
 def _leave():
+    stack = local.stack
     key, start, children = stack.pop()
     duration = time.perf_counter() - start
     stack[-1][2] += duration
-    entry = spent.get(key)
-    if entry is None:
-        entry = spent[key] = [0.0, 0.0, 0]
-    entry[0] += duration - children
-    entry[1] += duration
-    entry[2] += 1
+    with spent_lock:
+        entry = spent.get(key)
+        if entry is None:
+            entry = spent[key] = [0.0, 0.0, 0]
+        entry[0] += duration - children
+        entry[1] += duration
+        entry[2] += 1
 
-def timed(function, label):
+def timed(function, label, before=None, after=None):
     def wrapper(*args, **kwargs):
+        if before:
+            moments[before].append(time.time())
         _enter(label)
         try:
             return function(*args, **kwargs)
         finally:
             _leave()
+            if after:
+                moments[after].append(time.time())
     return wrapper
 
-def wrap(owner, name, label):
-    setattr(owner, name, timed(getattr(owner, name), label))
+def wrap(owner, name, label, **when):
+    setattr(owner, name, timed(getattr(owner, name), label, **when))
 
 class Proxy:
     def __init__(self, target, **overrides):
@@ -450,42 +461,31 @@ class TimedHash:
     def __getattr__(self, name):
         return getattr(self._real, name)
 
-class TimedWriter:
-    def __init__(self, real):
-        self._real = real
-        self.write = timed(real.write, "write to temp file")
-    def __getattr__(self, name):
-        return getattr(self._real, name)
-    def __enter__(self):
-        return self
-    def __exit__(self, *exc):
-        return self._real.__exit__(*exc)
-
+# the main thread
 wrap(index, "load_index", "index (fetch + parse + cache)")
-wrap(network, "ssl_context", "TLS context (certifi)")
+wrap(network, "_plain_request", "HTTP request", before="requested")
 wrap(install, "install", "install")
+wrap(install, "installed_version", "read back installation")
 wrap(install, "_check_space", "disk space check")
 wrap(install, "_remove_leftovers", "leftover scan")
-wrap(download, "download_archive", "download")
-wrap(download, "_receive", "receive")
+wrap(install, "stream_archive", "download")  # the name install.py calls
+wrap(download, "_receive", "receive", after="received")
 download.hashlib = Proxy(hashlib, sha256=lambda *a: TimedHash(hashlib.sha256(*a)))
-download.os = Proxy(os, fdopen=lambda *a, **k: TimedWriter(os.fdopen(*a, **k)))
-wrap(install, "_install_verified", "install tree")
-wrap(install, "extract_go_archive", "extract")
+wrap(extract.StreamingExtraction, "write", "pipe to the extracting thread")
+wrap(extract.StreamingExtraction, "finish", "wait for the extraction to finish", after="extracted")
+wrap(install, "_move_into_place", "marker + rename into versions/")
+wrap(install, "remove_tree", "remove work dir")
+wrap(install, "_refresh_launchers", "go1.X.Y launchers")
+# the extracting thread
+wrap(extract, "_extract_tar", "extract")
 wrap(extract, "safe_member_path", "name safety checks")
 wrap(extract, "_make_dir", "directory entries")
 wrap(extract, "_write_file", "file entries")
-extract.os = Proxy(os, open=timed(os.open, "os.open"))
-extract.shutil = Proxy(shutil, copyfileobj=timed(shutil.copyfileobj, "copy data"))
+extract.os = Proxy(os, open=timed(os.open, "os.open"), write=timed(os.write, "os.write"))
+tarfile.ExFileObject.read = timed(io.BufferedReader.read, "tar data reads")
 gzip_ng_threaded._ThreadedGzipReader.readinto = timed(gzip_ng_threaded._ThreadedGzipReader.readinto,
                                                     "gunzip (threaded reader)")
-wrap(install, "write_atomic", "marker file")
-wrap(install, "installed_version", "read back installation")
-wrap(install, "remove_tree", "remove work dir")
-wrap(install, "_refresh_launchers", "go1.X.Y launchers")
 pathlib.Path.mkdir = timed(pathlib.Path.mkdir, "Path.mkdir")
-pathlib.Path.rename = timed(pathlib.Path.rename, "Path.rename")
-pathlib.Path.unlink = timed(pathlib.Path.unlink, "Path.unlink")
 
 main_start = time.perf_counter()
 code = cli_main.main(sys.argv[2:])
@@ -494,7 +494,7 @@ sys.stdout.flush()
 with open(sys.argv[1], "w") as out:
     json.dump({"code": code, "started_wall": started_wall, "imported_wall": imported_wall,
                "main": main_seconds, "spent": {" > ".join(key): value for key, value in spent.items()},
-               "ended_wall": time.time()}, out)
+               "moments": moments, "ended_wall": time.time()}, out)
 os._exit(code)
 '''
 
@@ -524,6 +524,12 @@ def phase_run(directory: Path, base: dict[str, str], mirror: Any, work: Path) ->
     data["startup"] = data["started_wall"] - spawned
     data["imports"] = data["imported_wall"] - data["started_wall"]
     data["exit"] = ended - data["ended_wall"]
+    moments = data["moments"]
+    # The fixed cost: from the process's start to the archive's request (the last request
+    # made), and from the end of the extraction to the process's end.
+    data["before_request"] = moments["requested"][-1] - spawned if moments["requested"] else 0.0
+    data["after_extraction"] = ended - moments["extracted"][-1] if moments["extracted"] else 0.0
+    data["after_last_byte"] = ended - moments["received"][-1] if moments["received"] else 0.0
     data["stderr"] = result.stderr
     return data
 
@@ -747,14 +753,13 @@ def report(results: dict[str, Any]) -> str:
     add("On the disk, no tree is removed until the series ends. This file system is ext4 without a")
     add("journal. Right after thousands of files are deleted, it skips their inode numbers for a")
     add("minute or more (`recently_deleted` in `perf`), and the next run's ten thousand creates pay")
-    add("for that scan. While this bench was being written, with a removal before each run, the same")
-    add("`tar xzf` took from 1.3 s to 7 s.")
+    add("for that scan. On this machine, with a removal before each run, the same `tar xzf` took")
+    add("from 1.3 s to 7 s.")
     add("")
     add("On tmpfs the previous run's tree is removed before each run, so the runs reuse the same")
-    add("memory. On this VM, memory touched for the first time costs extra system time. In checks made")
-    add("while writing the bench, touching 6 GB took 14 s of system time the first time and 4.5 s the")
-    add("second. With every tree kept, `tar xzf`'s system time rose from 0.4 s to 0.9–1.3 s after about")
-    add("2 GB of trees.")
+    add("memory. On this VM, memory touched for the first time costs extra system time: touching 6 GB")
+    add("took 14 s of system time the first time and 4.5 s the second. With every tree kept, `tar xzf`'s")
+    add("system time rose from 0.4 s to 0.9–1.3 s after about 2 GB of trees.")
     add("")
     add("| install target | goship median | (min–max) | CPU "
         "| curl \\| tar xz median | (min–max) | CPU | ratio |")
@@ -797,6 +802,10 @@ def add_breakdown(add: Callable[[str], None], results: dict[str, Any]) -> None:
     add("add a little time of their own; compare the instrumented run's total with the plain medians")
     add("above. The figures below are medians of the instrumented runs.")
     add("")
+    add("The main thread starts, reads the release index and downloads the archive; a second thread")
+    add("unpacks it as it arrives (and zlib-ng inflates it in a third), so the extracting thread's")
+    add("rows overlap the download rows in time. The main thread's rows add up to the wall time.")
+    add("")
     refs: dict[str, list[float]] = results["references"]
     for series in results["install"]:
         phases = series.phases
@@ -808,18 +817,27 @@ def add_breakdown(add: Callable[[str], None], results: dict[str, Any]) -> None:
         add(f"**{series.where}** ({len(phases)} instrumented runs, median wall {sec(wall)}; the plain runs'"
             f" median was {sec(median([item.wall for item in series.goship]))}):")
         add("")
-        add("| step | time | share | notes |")
+        add("| main thread | time | share | notes |")
         add("|---|---:|---:|---|")
         for label, value, note in steps:
             add(f"| {label} | {value:.3f} s | {value / wall * 100:.0f}% | {note} |")
-        add(f"| unaccounted (locks, temp dirs, wrappers) | {wall - accounted:.3f} s | "
+        add(f"| unaccounted (wrappers, reporter) | {wall - accounted:.3f} s | "
             f"{(wall - accounted) / wall * 100:.0f}% | |")
         add("")
+        thread = spent(phases, "extract", inclusive=True)
+        add("| extracting thread | time | share | notes |")
+        add("|---|---:|---:|---|")
+        for label, value, note in extraction_breakdown(phases):
+            add(f"| {label} | {value:.3f} s | {value / thread * 100:.0f}% | {note} |")
+        add(f"| **whole thread** | {thread:.3f} s | 100% | |")
+        add("")
+        add(f"Fixed cost (medians): {sec(fixed_before(phases))} from the start of the process to the"
+            f" archive's request, and {sec(fixed_after(phases))} from the end of the extraction to the"
+            " exit.")
         if series.tar_local:
-            extract = spent(phases, "extract", inclusive=True)
-            add(f"Extraction alone took {sec(extract)} here, against {sec(median(series.tar_local))} for"
-                f" `tar xzf` of the same local file.")
-            add("")
+            add(f"The extracting thread ran for {sec(thread)}, against {sec(median(series.tar_local))} for"
+                " `tar xzf` of the same local file.")
+        add("")
     add("The same steps done by the usual tools, on the same archive (medians):")
     add("")
     add("| step | time |")
@@ -829,125 +847,69 @@ def add_breakdown(add: Callable[[str], None], results: dict[str, Any]) -> None:
     add("")
     rows = results.get("profile") or []
     if rows:
-        add(f"cProfile of one install ({results['profile_where']}), top functions by own time:")
+        add(f"cProfile of one install ({results['profile_where']}), main thread, top functions by own"
+            " time:")
         add("")
         add("| function | calls | own time | cumulative |")
         add("|---|---:|---:|---:|")
         for label, count, own, cumulative in rows:
             add(f"| `{label}` | {count} | {own:.3f} s | {cumulative:.3f} s |")
         add("")
-    if not all(series.ratio <= INSTALL_TARGET for series in results["install"]):
+    if slow:
         add_slow_spots(add, results)
 
 
+def fixed_before(phases: list[dict[str, Any]]) -> float:
+    return median([data["before_request"] for data in phases])
+
+
+def fixed_after(phases: list[dict[str, Any]]) -> float:
+    return median([data["after_extraction"] for data in phases])
+
+
 def add_slow_spots(add: Callable[[str], None], results: dict[str, Any]) -> None:
-    measured = [series for series in results["install"] if series.phases]
-    if not measured:
-        return
-    series = measured[-1]  # tmpfs when there is one: goship's own cost, without the disk's noise
-    disk = measured[0] if measured[0] is not series else None
-    step = {label: value for label, value, _ in breakdown(series.phases)}
-    disk_step = {label: value for label, value, _ in breakdown(disk.phases)} if disk else {}
-    refs = {key: median(values) for key, values in results["references"].items()}
-    phases = series.phases
-    wall = median([data["wall"] for data in phases])
-    g_wall = median([item.wall for item in series.goship])
-    g_cpu = median([item.cpu for item in series.goship])
-    c_wall = median([item.wall for item in series.curl])
-    c_cpu = median([item.cpu for item in series.curl])
-
-    def value(label: str) -> str:
-        text = f"{step.get(label, 0.0):.2f} s"
-        return text + (f" ({disk_step[label]:.2f} s on disk)" if label in disk_step else "")
-
-    gunzip_label = "extract: waiting for gunzip (zlib-ng, second thread)"
-    parse_only = refs.get("Python gzip + tarfile, nothing written", 0.0)
-    mkdir_calls = calls(phases, "file entries > Path.mkdir")
-    distinct = results["distinct_dirs"]
-    reads = calls(phases, "gunzip (threaded reader)")
-    ng = next((amount for key, amount in refs.items() if key.startswith("zlib-ng")), None)
-    std = refs.get("Python gzip (zlib) read, 1 MiB reads")
-    small = refs.get("Python gzip (zlib) read, 10 KiB reads")
-    small_reads_slow = small is not None and std is not None and small > std * 1.1
     add("### Slow spots found")
     add("")
-    add(f"The figures are from the {series.where} runs, which show goship's own cost without the")
-    add("disk's noise. Figures from the disk runs are in parentheses. Nothing in goship was changed.")
-    add("")
-    add("1. **Decompression.** `_extract_tar` (`src/goship/toolchain/extract.py`) reads the archive")
-    add("   through zlib-ng's threaded gzip reader: inflating runs in a second thread, beside the tar")
-    add("   parsing and the file writes, as `gzip -d` does beside GNU tar.")
-    add(f"   - The main thread waited {value(gunzip_label)} for inflated data, of the instrumented"
-        f" run's {wall:.2f} s.")
-    add(f"   - `curl | tar xz` used {c_cpu:.2f} s of CPU in {c_wall:.2f} s of wall time;"
-        f" goship {g_cpu:.2f} s of CPU in {g_wall:.2f} s.")
-    if parse_only:
-        add(f"   - Python's gzip + tarfile pass over the archive takes {parse_only:.2f} s with nothing"
-            " written.")
-    if ng is not None and std is not None:
-        add(f"   - zlib-ng inflates the archive in {ng:.2f} s in one thread; the standard library's gzip"
-            f" takes {std:.2f} s and GNU `gzip -dc` {refs['gzip -dc > /dev/null']:.2f} s.")
-    add("2. **Python work per file.** Each file costs several Python-level steps:")
-    add("   - tarfile's stream-mode header parsing and the loop around it:"
-        f" {value('extract: tar headers, loop, progress')}.")
-    add("     The loop also calls `raw.tell()` and checks progress for every member.")
-    copying = value("extract: copy file data (tarfile reads, writes)")
-    add(f"   - copying the data out through tarfile: {copying}.")
-    per_file = value("extract: other per-file Python (paths, fdopen, close)")
-    add(f"   - pathlib joins, `fdopen` and close: {per_file}.")
-    add(f"   - `os.open`: {value('extract: open(2) per file')}.")
-    add(f"   - name checks: {value('extract: name safety checks')}.")
-    add("   GNU tar does the same work in C.")
-    add("3. **A parent mkdir for every file.** `_write_file` calls")
-    add("   `target.parent.mkdir(parents=True, exist_ok=True)` for each file, although the tree has only")
-    add(f"   {distinct} distinct directories. That is {mkdir_calls} calls, of which {mkdir_calls - distinct}"
-        " are for a directory")
-    add(f"   that already exists, costing {value('extract: parent mkdir per file')}.")
-    if mkdir_calls > distinct:
-        add("   Remembering the directories already made would save most of it.")
-    number = 4
-    if small_reads_slow:
-        number += 1
-        add("4. **10 KiB reads.** tarfile's stream mode (`mode=\"r|\"`, default `bufsize`) reads the")
-        add(f"   GzipFile in 10 KiB records: {reads} reads. Python's gzip takes {small:.2f} s in 10 KiB"
-            " reads")
-        add(f"   against {std:.2f} s in 1 MiB reads. `tarfile.open(..., bufsize=1 << 20)` would avoid"
-            " that.")
-    network, sha = step["download: network + httpx"], step["download: sha256"]
-    write = step["download: write to temp file"]
-    download = network + sha + write + step["download: client, TLS context, temp file"]
-    add(f"{number}. **Download and extraction do not overlap.** goship verifies the whole archive before it")
-    add("   extracts anything, by design: nothing unverified is unpacked.")
-    add(f"   - On loopback the whole download costs {download:.2f} s: network + httpx {network:.2f} s,"
-        f" SHA-256 {sha:.2f} s,")
-    add(f"     and the temp-file write {write:.2f} s. So the lack of overlap costs little here")
-    add(f"     (`curl -o /dev/null` takes {refs.get('curl -o /dev/null', 0.0):.2f} s).")
-    add("   - On a slow link the download time adds in full to the extraction, where `curl | tar xz`")
-    add("     overlaps the two. That case was not measured here.")
-    index_time = step["release index: fetch, parse, cache"]
-    tls = spent(phases, "index (fetch + parse + cache) > TLS context (certifi)", inclusive=True)
-    tail = step["rename into versions/, marker, installed_version"] + step["go1.X.Y launchers"]
-    add(f"{number + 1}. **Small fixed costs.** None of these is a slow spot:")
-    add(f"   - imports: {step['imports (goship CLI, httpx, toolchain modules)']:.2f} s.")
-    add(f"   - release index: {index_time:.3f} s. About {tls * 1000:.0f} ms of it goes to the TLS context")
-    add("     (the certifi bundle). `DownloadOptions.client_for` builds that context even for an")
-    add("     `http://` index; it is made once per run.")
-    if small is not None and std is not None and not small_reads_slow:
-        add(f"   - tarfile reads the GzipFile in 10 KiB records ({reads} reads), but Python's gzip takes")
-        add(f"     {small:.2f} s in 10 KiB reads and {std:.2f} s in 1 MiB reads.")
-    add(f"   - rename, marker and launchers: {tail:.3f} s.")
-    quirk = [data for data in phases if "uploaded downloading" in data.get("stderr", "")]
-    if quirk:
+    refs = {key: median(values) for key, values in results["references"].items()}
+    for series in results["install"]:
+        phases = series.phases
+        if not phases or series.ratio <= INSTALL_TARGET:
+            continue
+        step = {label: value for label, value, _ in breakdown(phases)}
+        g_wall = median([item.wall for item in series.goship])
+        c_wall = median([item.wall for item in series.curl])
+        g_cpu = median([item.cpu for item in series.goship])
+        c_cpu = median([item.cpu for item in series.curl])
+        thread = spent(phases, "extract", inclusive=True)
+        before, after = fixed_before(phases), fixed_after(phases)
+        add(f"**{series.where}**: goship {sec(g_wall)} ({g_cpu:.2f} s CPU) against {sec(c_wall)}"
+            f" ({c_cpu:.2f} s CPU) for `curl | tar xz`; the target allows"
+            f" {sec(c_wall * INSTALL_TARGET)}.")
         add("")
-        add("A wording quirk seen in the runs: without a terminal, `ConsoleReporter.transfer`")
-        add("(`src/goship/cli/output.py`) reports every finished transfer as an upload. `goship go install`")
-        add("therefore prints `uploaded downloading go1.22.10.linux-amd64.tar.gz (66.6 MB)` and")
-        add("`uploaded extracting go1.22.10.linux-amd64.tar.gz (66.6 MB)`.")
-    add("")
+        add(f"1. **Before the archive is requested: {sec(before)}.** Python start-up"
+            f" {sec(step['Python start-up (interpreter, site)'])}, imports"
+            f" {sec(step['imports (goship CLI, toolchain modules)'])}, the release index"
+            f" {sec(step['release index: fetch, parse, cache'])}, the install's preparation"
+            f" {sec(step[PREPARE_ROW])}. curl starts in a few milliseconds.")
+        add(f"2. **Unpacking.** The extracting thread ran for {sec(thread)}"
+            + (f"; `tar xzf` of the same local file took {sec(median(series.tar_local))}."
+               if series.tar_local else "."))
+        add(f"   The main thread waited {sec(step[PIPE_ROW])} for it to take the downloaded bytes and"
+            f" {sec(step[TAIL_ROW])} for it to finish after the last byte.")
+        if "gzip -dc > /dev/null" in refs:
+            add(f"   `gzip -dc` alone takes {sec(refs['gzip -dc > /dev/null'])} on this archive.")
+        add(f"3. **After the extraction: {sec(after)}** (marker and rename, launchers, exit).")
+        add("")
+
+
+PREPARE_ROW = "install: lock, leftover scan, space check, temp dir, thread start"
+PIPE_ROW = "download: waiting for the extracting thread (pipe full)"
+TAIL_ROW = "extraction tail after the last byte"
 
 
 def breakdown(phases: list[dict[str, Any]]) -> list[tuple[str, float, str]]:
-    """goship's install as (step, median seconds, note) rows that do not overlap."""
+    """The main thread of goship's install as (step, median seconds, note) rows that do not
+    overlap."""
     def own(label: str) -> float:
         return spent(phases, label)
 
@@ -956,37 +918,50 @@ def breakdown(phases: list[dict[str, Any]]) -> list[tuple[str, float, str]]:
 
     main_total = median([data["main"] for data in phases])
     index_time, install_total = whole("index (fetch + parse + cache)"), whole("install")
-    sha, write = own("sha256"), own("write to temp file")
     return [
         ("Python start-up (interpreter, site)", median([data["startup"] for data in phases]), ""),
-        ("imports (goship CLI, httpx, toolchain modules)", median([data["imports"] for data in phases]), ""),
+        ("imports (goship CLI, toolchain modules)", median([data["imports"] for data in phases]), ""),
         ("argument parsing, settings, reporter", main_total - index_time - install_total, ""),
         ("release index: fetch, parse, cache", index_time,
-         f"of which TLS context: {ms(whole('index (fetch + parse + cache) > TLS context (certifi)'))}"),
-        ("download: network + httpx", own("receive"), "loopback; httpx iter_bytes(1 MiB)"),
-        ("download: sha256", sha, f"{calls(phases, 'sha256')} updates"),
-        ("download: write to temp file", write, f"{calls(phases, 'write to temp file')} writes"),
-        ("download: client, TLS context, temp file",
-         own("download") + whole("download > TLS context (certifi)"),
-         f"TLS context: {ms(whole('download > TLS context (certifi)'))}"),
-        ("extract: waiting for gunzip (zlib-ng, second thread)", own("gunzip (threaded reader)"),
-         f"{calls(phases, 'gunzip (threaded reader)')} reads from the inflating thread"),
-        ("extract: copy file data (tarfile reads, writes)", own("copy data"),
-         f"{calls(phases, 'copy data')} files"),
-        ("extract: open(2) per file", own("os.open"), f"{calls(phases, 'os.open')} calls"),
-        ("extract: parent mkdir per file", own("file entries > Path.mkdir"),
-         f"{calls(phases, 'file entries > Path.mkdir')} calls"),
-        ("extract: other per-file Python (paths, fdopen, close)", own("file entries"), ""),
-        *([("extract: directory entries", whole("directory entries"),
-            f"{calls(phases, 'directory entries')} entries")] if calls(phases, "directory entries") else []),
-        ("extract: name safety checks", own("name safety checks"),
-         f"{calls(phases, 'name safety checks')} entries"),
-        ("extract: tar headers, loop, progress", own("extract"), ""),
-        ("rename into versions/, marker, installed_version", own("Path.rename") + whole("marker file")
-         + whole("read back installation"), ""),
-        ("remove work dir, unlink archive", whole("remove work dir") + own("install > Path.unlink"), ""),
+         f"of which the HTTP request: {ms(whole('index (fetch + parse + cache) > HTTP request'))}"),
+        (PREPARE_ROW, own("install") + whole("install > read back installation") + whole("leftover scan")
+         + whole("disk space check"), ""),
+        ("download: HTTP request (connect, response headers)", whole("download > HTTP request"), ""),
+        ("download: receiving (recv, http.client)", own("receive"), "loopback"),
+        ("download: sha256", own("sha256"), f"{calls(phases, 'sha256')} updates"),
+        (PIPE_ROW, whole("pipe to the extracting thread"),
+         f"{calls(phases, 'pipe to the extracting thread')} writes"),
+        ("download: other (mirror loop)", own("download"), ""),
+        (TAIL_ROW, whole("wait for the extraction to finish"), ""),
+        ("marker + rename into versions/", whole("marker + rename into versions/"), ""),
+        ("remove work dir", whole("remove work dir"), ""),
         ("go1.X.Y launchers", whole("go1.X.Y launchers"), ""),
         ("interpreter exit", median([data["exit"] for data in phases]), ""),
+    ]
+
+
+def extraction_breakdown(phases: list[dict[str, Any]]) -> list[tuple[str, float, str]]:
+    """The extracting thread's time as (step, median seconds, note) rows that do not overlap."""
+    def own(label: str) -> float:
+        return spent(phases, label)
+
+    def whole(label: str) -> float:
+        return spent(phases, label, inclusive=True)
+
+    return [
+        ("waiting for inflated data (zlib-ng, its own thread)", own("gunzip (threaded reader)"),
+         f"{calls(phases, 'gunzip (threaded reader)')} reads; includes waiting for the download"),
+        ("file data read out of tarfile", own("tar data reads"), f"{calls(phases, 'tar data reads')} reads"),
+        ("write(2) of file data", own("file entries > os.write"),
+         f"{calls(phases, 'file entries > os.write')} calls"),
+        ("open(2) per file", own("os.open"), f"{calls(phases, 'os.open')} calls"),
+        ("parent mkdir", own("file entries > Path.mkdir"),
+         f"{calls(phases, 'file entries > Path.mkdir')} calls"),
+        ("other per-file Python (paths, close)", own("file entries"),
+         f"{calls(phases, 'file entries')} files"),
+        ("directory entries", whole("directory entries"), f"{calls(phases, 'directory entries')} entries"),
+        ("name safety checks", own("name safety checks"), f"{calls(phases, 'name safety checks')} entries"),
+        ("tar headers, loop, progress", own("extract"), ""),
     ]
 
 

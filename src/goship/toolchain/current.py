@@ -13,8 +13,8 @@ function of the paths and what is known about the volume.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
-import uuid
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path, PurePath, PureWindowsPath
@@ -141,7 +141,7 @@ def clear_global(home: ToolchainHome) -> None:
 
 def _replace_symlink(link: Path, target: str) -> None:
     _refuse_real_directory(link)
-    temp = link.with_name(f".tmp-current-{uuid.uuid4().hex}")
+    temp = link.with_name(f".tmp-current-{os.urandom(16).hex()}")
     temp.symlink_to(target, target_is_directory=True)
     try:
         temp.replace(link)
@@ -154,7 +154,7 @@ def _replace_junction(link: Path, target: Path) -> None:
     # A junction cannot be renamed over another one, so the old one goes just before the
     # new one, made under a temporary name, takes its place.
     _refuse_real_directory(link)
-    temp = link.with_name(f".tmp-current-{uuid.uuid4().hex}")
+    temp = link.with_name(f".tmp-current-{os.urandom(16).hex()}")
     _create_junction(target, temp)
     try:
         _remove_link(link)

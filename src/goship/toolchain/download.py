@@ -21,13 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import httpx
-
 from goship.progress import Reporter, SilentReporter
 from goship.toolchain.errors import DownloadError, MirrorFailure
 from goship.toolchain.index import ReleaseFile
 from goship.toolchain.layout import TEMP_PREFIX
-from goship.toolchain.network import DownloadOptions, failure_reason, is_url
+from goship.toolchain.network import DownloadOptions, RequestError, get, is_url
 from goship.toolchain.oserrors import write_failure
 
 # dl.google.com is where go.dev/dl redirects to; go.dev/dl is the documented address.
@@ -206,16 +204,16 @@ def _no_mirror_delivered(file: ReleaseFile, failures: list[MirrorFailure],
 def _stream_url(url: str, file: ReleaseFile, out: ArchiveSink, target: Path,
                 options: DownloadOptions, reporter: Reporter) -> None:
     try:
-        with options.client_for(url) as client, client.stream("GET", url) as response:
-            if response.status_code != 200:
-                raise _MirrorFailed(f"HTTP {response.status_code} for {url}")
-            announced = response.headers.get("Content-Length")
+        with get(url, options) as response:
+            if response.status != 200:
+                raise _MirrorFailed(f"HTTP {response.status} for {url}")
+            announced = response.header("Content-Length")
             if announced is not None and announced.isdigit() and int(announced) != file.size:
                 raise _MirrorFailed(f"it offers {announced} bytes, the release index lists {file.size}",
                                     wrong_bytes=True)
             _receive(response.iter_bytes(CHUNK_SIZE), file, out, target, reporter)
-    except httpx.HTTPError as exc:
-        raise _MirrorFailed(failure_reason(exc)) from exc
+    except RequestError as exc:
+        raise _MirrorFailed(exc.reason) from exc
 
 
 def _copy_file(path: Path, file: ReleaseFile, out: ArchiveSink, target: Path,

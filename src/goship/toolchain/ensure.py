@@ -91,7 +91,7 @@ def _install(spec: VersionSpec, why: str, source: ReleaseSource, home: Toolchain
     from goship.toolchain.host import host_platform
     from goship.toolchain.index import load_index
     from goship.toolchain.install import install
-    from goship.toolchain.network import DownloadOptions  # loads httpx: only when installing
+    from goship.toolchain.network import DownloadOptions
 
     options = DownloadOptions(proxy=source.proxy, no_proxy=source.no_proxy, http_proxy=source.http_proxy)
     reporter.step(f"installing Go {spec} ({why})")

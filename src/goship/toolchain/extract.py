@@ -22,7 +22,6 @@ import os
 import stat
 import tarfile
 import threading
-import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,7 +93,7 @@ def _archive_errors(label: str, destination: Path) -> Iterator[None]:
     """What can go wrong unpacking, as goship errors: a corrupt archive, or a full disk."""
     try:
         yield
-    except (tarfile.TarError, zipfile.BadZipFile, zlib.error, _INFLATE_ERROR, EOFError) as exc:
+    except (tarfile.TarError, zlib.error, _INFLATE_ERROR, EOFError) as exc:
         raise ArchiveError(f"{label} is corrupt: {exc}", "download it again") from exc
     except OSError as exc:
         if is_write_failure(exc):
@@ -158,7 +157,10 @@ class StreamingExtraction:
         self._size = size
         self._reporter = reporter
         read_end, self._write_end = os.pipe()
-        self._reader = os.fdopen(read_end, "rb", buffering=_COPY_BUFFER)
+        # Unbuffered: zlib-ng inflates each piece as it comes out of the pipe. Behind a buffered
+        # reader it would wait for its whole 8 MiB input buffer, and the last 8 MiB of the archive
+        # would still be unpacked after the download ended.
+        self._reader = os.fdopen(read_end, "rb", buffering=0)
         self._stopped = False  # the extracting thread no longer reads
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._extract, name="goship-extract", daemon=True)
@@ -215,24 +217,29 @@ def _gunzip(raw: IO[bytes]) -> IO[bytes]:
 
 
 def _extract_zip(archive: Path, destination: Path, label: str, reporter: Reporter) -> None:
+    import zipfile  # loaded only for a .zip (the Windows archives)
+
     task = f"extracting {label}"
     made: set[Path] = {destination}
-    with zipfile.ZipFile(archive) as bundle:
-        entries = bundle.infolist()
-        for number, entry in enumerate(entries, 1):
-            path = safe_member_path(entry.filename, label)
-            mode = entry.external_attr >> 16 if entry.create_system == 3 else 0
-            kind = stat.S_IFMT(mode)
-            if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
-                name = "symlink" if kind == stat.S_IFLNK else "special file"
-                raise ArchiveError(f"{label}: refusing entry {entry.filename!r}: it is a {name}",
-                                   "Go's official archives hold only files and directories")
-            if entry.is_dir():
-                _make_dir(destination, path, made)
-            else:
-                with bundle.open(entry) as source:
-                    _write_file(destination, path, source, executable=bool(mode & 0o111), made=made)
-            reporter.count(task, number, len(entries))
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            entries = bundle.infolist()
+            for number, entry in enumerate(entries, 1):
+                path = safe_member_path(entry.filename, label)
+                mode = entry.external_attr >> 16 if entry.create_system == 3 else 0
+                kind = stat.S_IFMT(mode)
+                if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
+                    name = "symlink" if kind == stat.S_IFLNK else "special file"
+                    raise ArchiveError(f"{label}: refusing entry {entry.filename!r}: it is a {name}",
+                                       "Go's official archives hold only files and directories")
+                if entry.is_dir():
+                    _make_dir(destination, path, made)
+                else:
+                    with bundle.open(entry) as source:
+                        _write_file(destination, path, source, executable=bool(mode & 0o111), made=made)
+                reporter.count(task, number, len(entries))
+    except zipfile.BadZipFile as exc:
+        raise ArchiveError(f"{label} is corrupt: {exc}", "download it again") from exc
 
 
 def _make_dir(destination: Path, path: PurePosixPath, made: set[Path]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import platform
+import os
 import sys
 
 _GOOS = {"linux": "linux", "darwin": "darwin", "win32": "windows", "cygwin": "windows",
@@ -15,6 +15,15 @@ _GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "ar
 def host_platform(system: str | None = None, machine: str | None = None) -> tuple[str, str]:
     """(GOOS, GOARCH) for ``sys.platform`` and ``platform.machine()`` (or the values given)."""
     system = (system or sys.platform).lower()
-    machine = (machine or platform.machine()).lower()
+    machine = (machine or _machine()).lower()
     goos = next((name for prefix, name in _GOOS.items() if system.startswith(prefix)), system)
     return goos, _GOARCH.get(machine, machine)
+
+
+def _machine() -> str:
+    """``platform.machine()``, without loading ``platform`` where ``os.uname`` answers."""
+    if hasattr(os, "uname"):
+        return os.uname().machine
+    import platform
+
+    return platform.machine()

@@ -17,17 +17,17 @@ copy for machines without internet) is read as it is, never cached.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from goship.oci.filelock import write_atomic
 from goship.progress import Reporter, SilentReporter
 from goship.toolchain.errors import (
     IndexUnavailableError,
@@ -36,7 +36,8 @@ from goship.toolchain.errors import (
     UnknownVersionError,
     VersionSyntaxError,
 )
-from goship.toolchain.network import DownloadOptions, failure_reason, is_url
+from goship.toolchain.layout import TEMP_PREFIX
+from goship.toolchain.network import DownloadOptions, RequestError, get, is_url
 from goship.toolchain.versions import GoVersion, SpecKind, VersionSpec
 
 DEFAULT_INDEX_URL = "https://go.dev/dl/?mode=json&include=all"
@@ -231,11 +232,26 @@ def load_index(
         return replace(cached, from_cache=True,
                        stale_reason=f"{exc.message}; using a copy cached {_describe_age(age)} ago")
     try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(cache_file, raw)
+        _write_cache(cache_file, raw)
     except OSError as exc:  # a cache that cannot be written only costs a fetch next time
         reporter.debug(f"cannot cache the Go release index in {cache_file}: {exc}")
     return index
+
+
+def _write_cache(path: Path, raw: bytes) -> None:
+    """Replace the cached copy through a temporary file, without an fsync: a copy a crash
+    leaves empty or torn does not parse, and is fetched again."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".json")
+    temp = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(raw)
+        temp.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
 
 
 def _read_file(path: Path) -> ReleaseIndex:
@@ -252,16 +268,15 @@ def _read_file(path: Path) -> ReleaseIndex:
 def _fetch(url: str, options: DownloadOptions, reporter: Reporter) -> bytes:
     reporter.step(f"fetching the Go release index {url}")
     try:
-        with options.client_for(url) as client:
-            response = client.get(url)
-    except httpx.HTTPError as exc:
-        raise IndexUnavailableError(f"cannot fetch the Go release index {url}: {failure_reason(exc)}",
+        with get(url, options) as response:
+            if response.status != 200:
+                raise IndexUnavailableError(
+                    f"cannot fetch the Go release index {url}: the server answered {response.status}",
+                    _INDEX_HINT)
+            return response.read()
+    except RequestError as exc:
+        raise IndexUnavailableError(f"cannot fetch the Go release index {url}: {exc.reason}",
                                     _INDEX_HINT) from exc
-    if response.status_code != 200:
-        raise IndexUnavailableError(
-            f"cannot fetch the Go release index {url}: the server answered {response.status_code}",
-            _INDEX_HINT)
-    return response.content
 
 
 def _age(path: Path, now: float) -> float | None:

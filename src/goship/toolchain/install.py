@@ -3,27 +3,27 @@
 An install holds the version's lock file for its whole length, so two installs of one
 version (two terminals, two CI jobs on one runner) end with one installation: the second
 waits, then finds the marker and reports the version as already installed. Inside the lock:
-leftovers of an interrupted install are removed, the archive is downloaded and verified
-into ``versions/``, extracted into a temporary directory there, its ``go/`` tree renamed to
-``versions/goX.Y.Z``, and the marker written last. Any failure or interruption removes what
-this install made; nothing half-installed is ever taken for an installation.
+leftovers of an interrupted install are removed, the archive is downloaded, verified and
+extracted into a temporary directory in ``versions/`` (a .tar.gz as it arrives), the marker
+written last into its ``go/`` tree, and the tree renamed to ``versions/goX.Y.Z``. Any failure
+or interruption removes what this install made; nothing half-installed is ever taken for an
+installation.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from goship.errors import UsageError
-from goship.oci.filelock import exclusive_lock, write_atomic
+from goship.oci.filelock import exclusive_lock
 from goship.progress import Reporter, SilentReporter
-from goship.toolchain.current import clear_global, read_global
 from goship.toolchain.download import DEFAULT_MIRRORS, check_entry, downloaded_archive, stream_archive
 from goship.toolchain.errors import (
     ActiveVersionError,
@@ -126,6 +126,8 @@ def uninstall(version: GoVersion, home: ToolchainHome, *, force: bool = False,
               reporter: Reporter | None = None) -> Path:
     """Remove an installed version; the global one only with ``force`` (which also clears the
     global link). Returns the directory that was removed."""
+    from goship.toolchain.current import clear_global, read_global  # not needed to install
+
     reporter = reporter or SilentReporter()
     with _version_lock(home, version, reporter):
         existing = installed_version(version, home)
@@ -156,6 +158,8 @@ def prune(home: ToolchainHome, *, keep_per_minor: int = 1, protect: Collection[G
     if keep_per_minor < 1:
         raise UsageError(f"cannot keep {keep_per_minor} versions per minor line",
                          "keep at least 1; remove single versions with uninstall")
+    from goship.toolchain.current import read_global  # not needed to install
+
     reporter = reporter or SilentReporter()
     protected = {version.sort_key for version in protect}
     active = read_global(home)
@@ -199,7 +203,7 @@ def _remove_leftovers(home: ToolchainHome, version: GoVersion, reporter: Reporte
     temporary directories and downloads named after it (safe: its lock is held)."""
     found = []
     final = home.version_dir(version)
-    if final.exists() and not (final / MARKER).is_file():
+    if final.exists() and installed_version(version, home) is None:  # no marker, or a torn one
         found.append(final)
     for entry in home.versions_dir.iterdir():
         if entry.name.startswith(TEMP_PREFIX) and (
@@ -299,25 +303,22 @@ def _work_dir(home: ToolchainHome, archive: ReleaseFile) -> Path:
 
 def _move_into_place(tree: Path, archive: ReleaseFile, home: ToolchainHome, source: str,
                      reporter: Reporter) -> InstalledVersion:
-    """Rename the verified, unpacked ``tree`` to versions/goX.Y.Z and write the marker last."""
+    """Write the marker into the verified, unpacked ``tree``, last, and rename the tree to
+    versions/goX.Y.Z: the version appears complete in one step, or not at all.
+
+    Nothing is fsynced: a crash of the machine can lose the tree's data as well as the
+    marker's, and a marker that does not read back makes the directory a leftover that the
+    next install of the version replaces."""
     version = archive.go_version
     final = home.version_dir(version)
-    if per_version_gopath(home):  # before the rename: the version appears with its GOPATH
+    if per_version_gopath(home):  # the version appears with its GOPATH
         write_go_env(tree, home, version, enabled=True)
-    renamed = False
     try:
-        try:
-            tree.rename(final)
-            renamed = True
-            marker = marker_text(version, archive.sha256.lower(), source, archive.filename)
-            write_atomic(final / MARKER, marker)
-        except OSError as exc:
-            raise write_failure(f"installing Go {version.number}", final, exc) from exc
-    except BaseException:
-        if renamed and not (final / MARKER).is_file():
-            with contextlib.suppress(OSError):
-                remove_tree(final)
-        raise
+        marker = marker_text(version, archive.sha256.lower(), source, archive.filename)
+        (tree / MARKER).write_bytes(marker)
+        tree.rename(final)
+    except OSError as exc:
+        raise write_failure(f"installing Go {version.number}", final, exc) from exc
     reporter.step(f"installed Go {version.number} in {final}")
     installed = installed_version(version, home)
     assert installed is not None  # the marker was just written
@@ -327,7 +328,7 @@ def _move_into_place(tree: Path, archive: ReleaseFile, home: ToolchainHome, sour
 def _remove_version_dir(path: Path, operation: str, reporter: Reporter) -> None:
     # Renamed away first, so the version disappears at once even if deleting takes long
     # or fails halfway (a leftover .tmp- directory is cleaned up by a later install).
-    doomed = path.with_name(f"{TEMP_PREFIX}remove-{path.name}-{uuid.uuid4().hex[:12]}")
+    doomed = path.with_name(f"{TEMP_PREFIX}remove-{path.name}-{os.urandom(6).hex()}")
     try:
         path.rename(doomed)
     except OSError as exc:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -66,7 +65,7 @@ def sync_launchers(home: ToolchainHome, versions: Iterable[GoVersion], *,
         else:
             link = unix_launcher_target(version)
             if _read_link(target) != link:
-                temp = home.bin_dir / f".tmp-{uuid.uuid4().hex}"
+                temp = home.bin_dir / f".tmp-{os.urandom(16).hex()}"
                 temp.symlink_to(link)
                 try:
                     temp.replace(target)

@@ -3,9 +3,10 @@
 ::
 
     <root>/versions/go1.22.10/            a Go tree (bin/, src/, pkg/, ...) and, written
-                                          last, .goship-installed: without it the directory
-                                          is not an installation and the next install of
-                                          that version removes it
+                                          last, .goship-installed: without it (or with one
+                                          that does not read back) the directory is not an
+                                          installation and the next install of that version
+                                          removes it
     <root>/versions/.go1.22.10.lock       held while go1.22.10 is installed, removed or made global
     <root>/versions/.launchers.lock       held while the launchers in bin/ are updated
     <root>/versions/.tmp-*                work in progress (removed on failure)
