@@ -101,7 +101,7 @@ def build_parser(wanted: str | None = None) -> argparse.ArgumentParser:
     build.add_argument("--policy", choices=["enforce", "warn", "off"], default="enforce",
                        help="check the images against the image standard before publishing: errors "
                             "stop the push (enforce, default), are only shown (warn), or no check (off)")
-    if wanted in (None, "build"):  # they load the supply chain's modules, which no other command needs
+    if wanted == "build":  # they load the supply chain's modules, which no other command needs
         from goship.cli.supply import add_supply_options
 
         add_supply_options(build)
