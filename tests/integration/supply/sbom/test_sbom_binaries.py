@@ -161,3 +161,22 @@ def test_options_that_do_not_fit_the_source_are_usage_errors(programs: Programs,
     missing = goship("sbom", str(tmp_path / "nothing-here"), cwd=tmp_path)
     assert missing.code == 2 and "no such file" in missing.stderr
     assert all("Traceback" not in item.stderr for item in (attach, platform, other, missing))
+
+
+@pytest.mark.parametrize("flavour", ["modules", "vendored"])
+def test_spdx_passes_the_spdx_projects_own_parser_and_validator(
+        programs: Programs, goship: Goship, tmp_path: Path, flavour: str) -> None:
+    # spdx-tools is the SPDX project's reference implementation: an independent reading of
+    # the 2.3 specification, beside goship's own structural checks.
+    from spdx_tools.spdx.parser.parse_anything import parse_file
+    from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+    binary = programs.build(flavour)
+    output = tmp_path / "sbom.spdx.json"
+    result = goship("sbom", str(binary), "--format", "spdx", "-o", str(output), cwd=tmp_path)
+    assert result.code == 0, result.output
+    document = parse_file(str(output))
+    messages = validate_full_spdx_document(document, "SPDX-2.3")
+    assert [message.validation_message for message in messages] == []
+    names = {package.name for package in document.packages}
+    assert "stdlib" in names and "example.com/sbomtest" in names
