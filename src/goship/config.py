@@ -14,6 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from goship.config_tables import (
+    STRING,
+    STRING_LIST,
+    STRING_TABLE,
+    TRUE_OR_FALSE,
+    WHOLE_NUMBER,
+    ConfigTable,
+    is_int,
+    is_str,
+    is_str_list,
+)
 from goship.errors import ConfigError, UsageError
 from goship.paths import cache_dir, home_dir
 
@@ -160,115 +171,48 @@ class Config:
 # ---------------------------------------------------------------------------------------
 # goship.toml schema: key -> (type description, checker)
 
-def _is_str(value: Any) -> bool:
-    return isinstance(value, str)
-
-
-def is_str_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
-
-
-def is_str_table(value: Any) -> bool:
-    return isinstance(value, dict) and all(isinstance(item, str) for item in value.values())
-
-
-def is_bool(value: Any) -> bool:
-    return isinstance(value, bool)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _is_port_list(value: Any) -> bool:
-    return isinstance(value, list) and all(_is_int(p) and 0 < p < 65536 for p in value)
+    return isinstance(value, list) and all(is_int(p) and 0 < p < 65536 for p in value)
 
 
 _TOP = {
-    "go": ("a string (path, GOROOT or version)", _is_str),
-    "repository": ("a string like registry/repo", _is_str),
+    "go": ("a string (path, GOROOT or version)", is_str),
+    "repository": ("a string like registry/repo", is_str),
     "platforms": ("a list of strings like \"linux/amd64\"", is_str_list),
-    "base": ("a string: \"static\" or an image reference", _is_str),
-    "windows_base": ("a string: an image reference", _is_str),
-    "version": ("a string", _is_str),
-    "maintainer": ("a string", _is_str),
-    "source": ("a string (URL)", _is_str),
-    "labels": ("a table of strings", is_str_table),
-    "tags": ("a list of strings", is_str_list),
-    "compression": ("a string like \"zlib-ng:5\"", _is_str),
-    "timezones": ("true or false", is_bool),
-    "oci_layout": ("a string (directory)", _is_str),
-    "tarball": ("a string (file)", _is_str),
+    "base": ("a string: \"static\" or an image reference", is_str),
+    "windows_base": ("a string: an image reference", is_str),
+    "version": STRING,
+    "maintainer": STRING,
+    "source": ("a string (URL)", is_str),
+    "labels": STRING_TABLE,
+    "tags": STRING_LIST,
+    "compression": ("a string like \"zlib-ng:5\"", is_str),
+    "timezones": TRUE_OR_FALSE,
+    "oci_layout": ("a string (directory)", is_str),
+    "tarball": ("a string (file)", is_str),
     "insecure_registries": ("a list of strings (host[:port])", is_str_list),
-    "ca_file": ("a string (PEM file)", _is_str),
-    "jobs": ("a whole number", _is_int),
+    "ca_file": ("a string (PEM file)", is_str),
+    "jobs": WHOLE_NUMBER,
 }
 _BUILD = {
-    "ldflags": ("a list of strings", is_str_list),
-    "flags": ("a list of strings", is_str_list),
-    "tags": ("a list of strings", is_str_list),
-    "env": ("a table of strings", is_str_table),
-    "sbom": ("true or false", is_bool),
-    "scan": ("true or false", is_bool),
-    "sign-key": ("a string (a cosign private key file)", _is_str),
+    "ldflags": STRING_LIST,
+    "flags": STRING_LIST,
+    "tags": STRING_LIST,
+    "env": STRING_TABLE,
+    "sbom": TRUE_OR_FALSE,
+    "scan": TRUE_OR_FALSE,
+    "sign-key": ("a string (a cosign private key file)", is_str),
 }
 _IMAGE = {
-    "name": ("a string", _is_str),
-    "package": ("a string like ./cmd/api", _is_str),
-    "repository": ("a string like registry/repo", _is_str),
-    "data": ("a string (directory)", _is_str),
+    "name": STRING,
+    "package": ("a string like ./cmd/api", is_str),
+    "repository": ("a string like registry/repo", is_str),
+    "data": ("a string (directory)", is_str),
     "ports": ("a list of port numbers", _is_port_list),
-    "env": ("a table of strings", is_str_table),
-    "args": ("a list of strings", is_str_list),
-    "labels": ("a table of strings", is_str_table),
+    "env": STRING_TABLE,
+    "args": STRING_LIST,
+    "labels": STRING_TABLE,
 }
-
-
-def line_of(text: str, key: str, table: str | None, occurrence: int = 0) -> int:
-    """The 1-based line where ``key`` is set inside ``table`` (best effort; 0 if unknown)."""
-    lines = text.splitlines()
-    start, seen = 0, -1
-    if table is not None:
-        header = re.compile(r"^\s*\[\[?\s*" + re.escape(table) + r"\s*\]\]?\s*(#.*)?$")
-        for number, line in enumerate(lines):
-            if header.match(line):
-                seen += 1
-                if seen == occurrence:
-                    start = number + 1
-                    break
-    pattern = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
-    for number in range(start, len(lines)):
-        if table is None and lines[number].lstrip().startswith("["):
-            break
-        if number > start and table is not None and lines[number].lstrip().startswith("["):
-            break
-        if pattern.match(lines[number]):
-            return number + 1
-    return start if table is not None else 0
-
-
-def check_table(
-    data: Mapping[str, Any],
-    schema: Mapping[str, tuple[str, Any]],
-    *,
-    path: Path,
-    text: str,
-    table: str | None,
-    occurrence: int = 0,
-    allowed_tables: Sequence[str] = (),
-) -> None:
-    for key, value in data.items():
-        if key in allowed_tables:
-            continue
-        where = f"{path}:{line_of(text, key, table, occurrence)}"
-        full = f"{table}.{key}" if table else key
-        if key not in schema:
-            known = ", ".join(sorted([*schema, *allowed_tables]))
-            raise ConfigError(f"{where}: unknown key '{full}'", f"known keys here: {known}")
-        description, check = schema[key]
-        if not check(value):
-            raise ConfigError(f"{where}: '{full}' must be {description}",
-                              f"fix '{full}' in {path.name}")
 
 
 def load_toml(path: Path) -> tuple[dict[str, Any], str]:
@@ -293,59 +237,61 @@ def load_toml(path: Path) -> tuple[dict[str, Any], str]:
     return data, text
 
 
+def nearest_file(start: Path, name: str) -> Path | None:
+    """``name`` in ``start`` or the nearest parent holding it, up to and including the git
+    work tree's root (the first directory holding .git): a file above the repository belongs
+    to another project."""
+    for directory in (start, *start.parents):
+        if (directory / name).is_file():
+            return directory / name
+        if (directory / ".git").exists():
+            return None
+    return None
+
+
 def read_config_file(path: Path) -> dict[str, Any]:
     """goship.toml, checked; its [policy] table is replaced by the PolicySettings it means,
     and its [release], [environments.*] and [[retention]] tables by one ReleaseSettings
     under "release"."""
     data, text = load_toml(path)
-    check_table(data, _TOP, path=path, text=text, table=None,
-                allowed_tables=("build", "images", "policy", "release", "environments", "retention", "scan",
-                                    "pipeline", "deploy"))
-    build = data.get("build", {})
-    if not isinstance(build, dict):
-        raise ConfigError(f"{path}:{line_of(text, 'build', None)}: 'build' must be a table",
-                          "write [build]")
-    check_table(build, _BUILD, path=path, text=text, table="build")
-    images = data.get("images", [])
-    if not isinstance(images, list) or not all(isinstance(item, dict) for item in images):
-        raise ConfigError(f"{path}:{line_of(text, 'images', None)}: 'images' must be an array of tables",
-                          "write each image as [[images]] with name and package")
+    root = ConfigTable(dict(data), path, text)  # as read: the settings below replace tables in data
+    root.check(_TOP, sub_tables=("build", "images", "policy", "release", "environments", "retention",
+                                 "scan", "pipeline", "deploy"))
+    root.table("build", hint="write [build]").check(_BUILD)
+    images = root.array("images", "write each image as [[images]] with name and package")
     for number, image in enumerate(images):
-        check_table(image, _IMAGE, path=path, text=text, table="images", occurrence=number)
-        if "package" not in image:
-            raise ConfigError(
-                f"{path}:{line_of(text, 'images', 'images', number)}: "
-                f"image {number + 1} has no 'package'",
-                "add package = \"./cmd/NAME\" to the [[images]] table",
-            )
+        image.check(_IMAGE)
+        if "package" not in image.data:
+            raise image.error("", f"image {number + 1} has no 'package'",
+                              "add package = \"./cmd/NAME\" to the [[images]] table")
+    # The readers of the other tables are imported here: `goship go` reads its settings here too.
     if "policy" in data:
-        # Imported here: config_policy builds on this module's TOML helpers.
-        from goship.config_policy import settings_from_config_table
+        from goship.config_policy import settings_from_config as policy_settings
 
-        data["policy"] = settings_from_config_table(data["policy"], path=path, text=text)
+        data["policy"] = policy_settings(root)
     deploy = None
     if "deploy" in data or "environments" in data:
         from goship.config_deploy import deploy_config, has_deploy_tables
 
         # Read before the release settings take the environments: their deploy tables are here.
-        deploy = deploy_config(data, path=path, text=text) if has_deploy_tables(data) else None
+        deploy = deploy_config(root) if has_deploy_tables(data) else None
         data.pop("deploy", None)
     if any(key in data for key in ("release", "environments", "retention")):
-        # Imported here, as config_policy is: config_release builds on this module's helpers.
-        from goship.config_release import RELEASE_TABLES, settings_from_config
+        from goship.config_release import RELEASE_TABLES
+        from goship.config_release import settings_from_config as release_settings
 
-        release = settings_from_config(data, path=path, text=text)
+        release = release_settings(root)
         for key in RELEASE_TABLES:
             data.pop(key, None)
         data["release"] = release  # environments and retention are inside it now
     if "scan" in data:
-        from goship.config_scan import settings_from_config_table as scan_settings
+        from goship.config_scan import settings_from_config as scan_settings
 
-        data["scan"] = scan_settings(data["scan"], path=path, text=text)
+        data["scan"] = scan_settings(root)
     if "pipeline" in data:
-        from goship.config_pipeline import settings_from_config_table as pipeline_settings
+        from goship.config_pipeline import settings_from_config as pipeline_settings
 
-        data["pipeline"] = pipeline_settings(data["pipeline"], path=path, text=text)
+        data["pipeline"] = pipeline_settings(root)
     if deploy is not None:
         data["deploy"] = deploy
     return data

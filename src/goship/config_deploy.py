@@ -32,9 +32,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from goship import config_deploy_tables as tables
-from goship.config import _default_name, line_of
+from goship.config import _default_name
+from goship.config_tables import ConfigTable
 from goship.deploy.settings import DeploySettings, Strategy
-from goship.errors import ConfigError, UsageError
+from goship.errors import UsageError
 
 if TYPE_CHECKING:
     from goship.config import Config
@@ -69,79 +70,72 @@ def _image_defaults(images: Any, module_dir: Path) -> _ImageDefaults:
     return _ImageDefaults(tuple(names), ports)
 
 
-def _settings(data: Mapping[str, Any], environment: str, where: tables.Where, images: _ImageDefaults,
-              path: Path) -> DeploySettings:
+def _settings(table: ConfigTable, environment: str, images: _ImageDefaults) -> DeploySettings:
+    data = table.data
     image = data.get("image", "")
     if image and images.names and image not in images.names:
-        raise where.error(("image",), f"'{where.name(('image',))}' is '{image}', which no [[images]] "
+        raise table.error("image", f"'{table.name('image')}' is '{image}', which no [[images]] "
                           f"entry is called", f"use one of: {', '.join(images.names)}")
     image = image or (images.names[0] if images.names else "")
-    name = data.get("name") or kubernetes_name(image or _default_name(".", path.parent))
+    name = data.get("name") or kubernetes_name(image or _default_name(".", table.path.parent))
     if not tables.NAME.match(name):
-        raise where.error(("name",), f"the app name '{name}' is not a Kubernetes name",
+        raise table.error("name", f"the app name '{name}' is not a Kubernetes name",
                           "set [deploy] name to lowercase letters, digits and '-', starting with a "
                           "letter")
     instance = f"{name}-{environment}" if environment else name
     if len(instance) > 63 or len(name) > 40:
-        raise where.error(("name",), f"the app name '{name}' is too long for Kubernetes names and "
+        raise table.error("name", f"the app name '{name}' is too long for Kubernetes names and "
                           "labels (with the environment)", "use at most 40 characters, and keep "
                           "name-environment within 63")
     namespace = data.get("namespace", "default")
     if not tables.NAMESPACE.match(namespace) or len(namespace) > 63:
-        raise where.error(("namespace",), f"'{where.name(('namespace',))}' is '{namespace}', not a "
+        raise table.error("namespace", f"'{table.name('namespace')}' is '{namespace}', not a "
                           "namespace name", "use lowercase letters, digits and '-'")
-    strategy = data.get("strategy", "rolling")
-    if strategy not in ("rolling", "blue-green", "canary"):
-        raise where.error(("strategy",), f"'{where.name(('strategy',))}' is '{strategy}'",
-                          "write \"rolling\", \"blue-green\" or \"canary\"")
+    strategy = table.choice("strategy", ("rolling", "blue-green", "canary"), "rolling",
+                            hint="write \"rolling\", \"blue-green\" or \"canary\"")
     version = data.get("kubernetes-version", DeploySettings.kubernetes_version)
     if not tables.KUBERNETES_VERSION.match(version):
-        raise where.error(("kubernetes-version",), f"'{where.name(('kubernetes-version',))}' is "
+        raise table.error("kubernetes-version", f"'{table.name('kubernetes-version')}' is "
                           f"'{version}'", "write a Kubernetes minor version like \"1.30\"")
     scan_fail_on = data.get("scan-fail-on", "")
     if scan_fail_on:
         from goship.supply.scan.interface import FAIL_ON
 
-        if scan_fail_on not in FAIL_ON or scan_fail_on == "never":
-            gates = ", ".join(item for item in FAIL_ON if item != "never")
-            raise where.error(("scan-fail-on",), f"'{where.name(('scan-fail-on',))}' is "
-                              f"'{scan_fail_on}'", f"write one of {gates} (or remove it for no scan gate)")
-    autoscale = tables.autoscale(data.get("autoscale"), where)
-    resources = tables.resources(data.get("resources", {}), where)
+        gates = [item for item in FAIL_ON if item != "never"]
+        table.choice("scan-fail-on", gates, "",
+                     hint=f"write one of {', '.join(gates)} (or remove it for no scan gate)")
+    autoscale = tables.autoscale(table)
+    resources = tables.resources(table.child("resources"))
     if autoscale is not None and not resources.cpu_request:
-        raise where.error(("autoscale",), f"'{where.name(('autoscale',))}' scales on CPU use, but "
+        raise table.error("autoscale", f"'{table.name('autoscale')}' scales on CPU use, but "
                           "there is no CPU request to measure it against",
                           "set resources.cpu-request, e.g. \"100m\"")
-    keys = [Path(item).expanduser() for item in data.get("require-signature", ())]
-    secrets = tables.secrets(data.get("secrets", {}), where, path.parent)
+    secrets = tables.secrets(table.child("secrets"))
     return DeploySettings(
         name=name,
         image=image,
         environment=environment,
         namespace=namespace,
         context=data.get("context", ""),
-        port=tables.port_number(data.get("port", images.ports.get(image, DeploySettings.port)), ("port",),
-                                where),
-        service_port=tables.port_number(data.get("service-port", DeploySettings.service_port),
-                                        ("service-port",), where),
-        replicas=tables.positive(data.get("replicas", DeploySettings.replicas), ("replicas",), where,
-                                 minimum=0),
+        port=tables.port_number(table, "port", images.ports.get(image, DeploySettings.port)),
+        service_port=tables.port_number(table, "service-port", DeploySettings.service_port),
+        replicas=table.count("replicas", DeploySettings.replicas, minimum=0),
         strategy=cast(Strategy, strategy),
-        timeout=tables.seconds(data.get("timeout", DeploySettings.timeout), ("timeout",), where),
+        timeout=tables.seconds(table, "timeout", DeploySettings.timeout),
         kubernetes_version=version.removeprefix("v"),
         resources=resources,
-        probes=tables.probes(data.get("probes", {}), where),
-        config=tables.config_values(data.get("config", {}), secrets, where),
+        probes=tables.probes(table.child("probes")),
+        config=tables.config_values(table.child("config"), secrets),
         secrets=secrets,
         autoscale=autoscale,
-        min_available=tables.min_available(data.get("min-available"), where),
-        canary=tables.canary(data.get("canary", {}), where),
-        blue_green=tables.blue_green(data.get("blue-green", {}), where),
-        systemd=tables.systemd(data.get("systemd", {}), where),
-        labels=tables.labels(data.get("labels", {}), where),
-        require_signature=tuple(str(key if key.is_absolute() else path.parent / key) for key in keys),
+        min_available=tables.min_available(table),
+        canary=tables.canary(table.child("canary")),
+        blue_green=tables.blue_green(table.child("blue-green")),
+        systemd=tables.systemd(table.child("systemd")),
+        labels=tables.labels(table.child("labels")),
+        require_signature=tuple(table.resolve(key) for key in data.get("require-signature", ())),
         scan_fail_on=scan_fail_on,
-        source=str(path),
+        source=str(table.path),
     )
 
 
@@ -159,27 +153,22 @@ def has_deploy_tables(data: Mapping[str, Any]) -> bool:
         isinstance(table, dict) and "deploy" in table for table in environments.values()))
 
 
-def deploy_config(data: Mapping[str, Any], *, path: Path, text: str) -> DeployConfig:
+def deploy_config(root: ConfigTable) -> DeployConfig:
     """Every environment's deploy settings from a parsed goship.toml (config.py's reader calls
-    this before the environments go to the release settings)."""
-    base = data.get("deploy", {})
-    if not isinstance(base, dict):
-        raise ConfigError(f"{path}:{line_of(text, 'deploy', None)}: 'deploy' must be a table",
-                          "write [deploy] above the deploy keys")
-    tables.check_raw(base, "deploy", path=path, text=text)
-    images = _image_defaults(data.get("images"), path.parent)
-    settings = {"": _settings(base, "", tables.Where(path, text, [("deploy", base)]), images, path)}
-    environments = data.get("environments", {})
-    for name, table in (environments.items() if isinstance(environments, dict) else ()):
-        own = table.get("deploy", {}) if isinstance(table, dict) else {}
+    this with the file's top level, before the environments go to the release settings)."""
+    root = replace(root, docs="docs/deploy.md")
+    base = root.table("deploy", hint="write [deploy] above the deploy keys")
+    tables.check_raw(base)
+    images = _image_defaults(root.data.get("images"), root.path.parent)
+    settings = {"": _settings(base, "", images)}
+    environments = root.child("environments")
+    for name in environments.data:
         table_name = f"environments.{name}.deploy"
-        if not isinstance(own, dict):
-            raise ConfigError(f"{path}:{line_of(text, 'deploy', f'environments.{name}')}: "
-                              f"'{table_name}' must be a table", f"write [{table_name}]")
-        tables.check_raw(own, table_name, path=path, text=text)
-        where = tables.Where(path, text, [(table_name, own), ("deploy", base)])
-        settings[name] = _settings(tables.merge(base, own), name, where, images, path)
-    return DeployConfig(settings, str(path))
+        own = environments.child(name).table("deploy", hint=f"write [{table_name}]")
+        tables.check_raw(own)
+        merged = ConfigTable.merged(tables.merge(base.data, own.data), (own, base))
+        settings[name] = _settings(merged, name, images)
+    return DeployConfig(settings, str(root.path))
 
 
 def known_environments(config: Config) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from goship.config import Options, load_config
-from goship.config_release import find_release_settings, parse_duration, read_release_settings
+from goship.config_release import find_release_settings, read_release_settings
 from goship.errors import ConfigError
 from goship.release.settings import (
     CHANGELOG_SECTIONS,
@@ -127,20 +127,6 @@ def test_find_release_settings_walks_up_to_the_git_root(tmp_path: Path) -> None:
     found = find_release_settings(service)
     assert found.tag_prefix == "api-v"
     assert found.source == str((repo / "goship.toml").resolve())
-
-
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("90m", 5400), ("12h", 43200), ("3d", 259200), ("1w", 604800), ("30s", 30), ("1d12h", 129600),
-    ("1.5h", 5400), (" 2D ", 172800),
-])
-def test_durations(text: str, seconds: float) -> None:
-    assert parse_duration(text) == seconds
-
-
-@pytest.mark.parametrize("text", ["", "3", "3x", "d", "-1d", "0d", "3 days", "1d-2h"])
-def test_bad_durations(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_duration(text)
 
 
 BAD = [
