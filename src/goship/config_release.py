@@ -56,6 +56,7 @@ _ENVIRONMENT: Schema = {
     "repository": ("a string like registry/repository", is_str),
     "branches": ("a list of branch globs like \"release/*\"", is_str_list),
     "tags": ("a list of tag templates like \"{version}\"", is_str_list),
+    "snapshot": TRUE_OR_FALSE,
 }
 _RETENTION: Schema = {
     "repository": ("a glob over registry/repository", is_str),
@@ -177,9 +178,10 @@ def _environment(environments: ConfigTable, name: str) -> Environment:
             parse_template(template)
         except ConfigError as exc:
             raise table.error_from("tags", exc) from None
+    snapshot = table.flag("snapshot", False)
     if tags is None:
-        return Environment(name=name, repository=repository, branches=branches)
-    return Environment(name=name, repository=repository, branches=branches, tags=tags)
+        return Environment(name=name, repository=repository, branches=branches, snapshot=snapshot)
+    return Environment(name=name, repository=repository, branches=branches, tags=tags, snapshot=snapshot)
 
 
 def _retention(table: ConfigTable) -> RetentionPolicy:

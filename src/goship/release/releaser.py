@@ -132,6 +132,14 @@ def _changelog_section(config: Config, versions: VersionPlan, today: date) -> st
     return render_section(versions, date=today, sections=config.release.changelog_sections)
 
 
+def _environment_and_snapshot(config: Config, request: ReleaseRequest) -> tuple[Environment, bool]:
+    """The environment (named, else chosen by the branch) and whether this release is a
+    snapshot: asked for with --snapshot, or the environment's ``snapshot = true``."""
+    branch = gitrepo.current_branch(config.module_dir, config.env)
+    environment = select_environment(config.release, branch, request.environment)
+    return environment, request.snapshot or environment.snapshot
+
+
 def _plan_versions(config: Config, request: ReleaseRequest) -> VersionPlan:
     from goship.versioning.commits import read_history
     from goship.versioning.versions import plan_version
@@ -157,6 +165,8 @@ def _plan_versions(config: Config, request: ReleaseRequest) -> VersionPlan:
 def release_notes(config: Config, request: ReleaseRequest) -> tuple[str, str]:
     """The next version and its changelog section, and nothing else checked (``--notes``:
     the notes can be read on any branch, in any state of the tree)."""
+    _, snapshot = _environment_and_snapshot(config, request)
+    request = dataclasses.replace(request, snapshot=snapshot)
     versions = _plan_versions(config, request)
     if request.snapshot:
         return str(versions.snapshot), ""
@@ -170,8 +180,9 @@ def plan_release(config: Config, request: ReleaseRequest) -> ReleasePlan:
     settings = config.release
     env = config.env
     module_dir = config.module_dir
+    environment, snapshot = _environment_and_snapshot(config, request)
+    request = dataclasses.replace(request, snapshot=snapshot)
     versions = _plan_versions(config, request)
-    snapshot = request.snapshot
     version = versions.snapshot if snapshot else versions.next
     commit, commit_time = gitrepo.head_commit(module_dir, env)
     if not (request.allow_dirty or settings.allow_dirty):
@@ -193,7 +204,6 @@ def plan_release(config: Config, request: ReleaseRequest) -> ReleasePlan:
         if request.push_tag:
             gitrepo.check_remote(module_dir, request.remote, env)
     branch = gitrepo.current_branch(module_dir, env)
-    environment = select_environment(settings, branch, request.environment)
     repository = environment.repository or config.repository or ""
     for spec in config.images:
         if not (spec.repository or repository):

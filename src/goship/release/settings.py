@@ -70,6 +70,9 @@ class Environment:
     repository: str = ""  # registry/repository images of this environment go to; "" = the default
     branches: tuple[str, ...] = ()  # git branch globs that select this environment
     tags: tuple[str, ...] = ("{version}",)  # tag templates (see release/tagscheme.py)
+    # True: `goship release` here publishes the tree's snapshot version, as --snapshot does
+    # (a develop branch's builds); no git tag, no changelog.
+    snapshot: bool = False
 
 
 @dataclass(frozen=True)

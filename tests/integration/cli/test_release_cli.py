@@ -296,6 +296,31 @@ def test_a_snapshot_from_a_feature_branch_pushes_its_tags_and_records_nothing(
     assert not (directory / "CHANGELOG.md").exists()
 
 
+def test_an_environment_marked_snapshot_publishes_the_snapshot_without_the_flag(
+        goship: Goship, tmp_path: Path, registry_plain) -> None:
+    # The articles' branch strategy: develop builds snapshots for staging, no flag in CI.
+    develop = ENVIRONMENTS.replace("REGISTRY", registry_plain.host) + (
+        f'\n[environments.staging]\nrepository = "{registry_plain.host}/release/snap-staging"\n'
+        'branches = ["develop"]\nsnapshot = true\ntags = ["snapshot-{short_commit}", "latest-{env}"]\n')
+    directory = project(tmp_path, registry_plain.host, "release/snapenv", develop)
+    git(directory, "checkout", "-q", "-b", "develop")
+    short = git(directory, "rev-parse", "--short=7", "HEAD")
+    result = goship("release", "--json", cwd=directory)
+    assert result.code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["environment"] == "staging" and summary["snapshot"] is True
+    assert summary["version"].startswith("0.1.0-dev.") and summary["version"].endswith(f"+{short}")
+    assert set(registry_tags(registry_plain, "release/snap-staging")) == {f"snapshot-{short}",
+                                                                          "latest-staging"}
+    assert git(directory, "tag") == ""
+    assert not (directory / "CHANGELOG.md").exists()
+    # On main the same project makes a real release.
+    git(directory, "checkout", "-q", "main")
+    planned = goship("release", "--dry-run", "--json", cwd=directory)
+    assert planned.code == 0, planned.output
+    assert json.loads(planned.stdout)["snapshot"] is False
+
+
 def test_a_template_rendering_a_bad_tag_is_refused_before_any_push(
         goship: Goship, tmp_path: Path, registry_plain) -> None:
     bad = '\n[environments.prod]\nbranches = ["main"]\ntags = ["{version}", "{prerelease}"]\n'
