@@ -50,7 +50,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from common import Registry, machine
+from common import Registry, log, machine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO_ROOT / "examples" / "hello"
@@ -65,10 +65,6 @@ IMAGE_SIZE_ALLOWANCE = 300 * KB
 NOTHING_CHANGED_ALLOWANCE = 0.2  # seconds over go build alone
 CHANGE_RATIO_TARGET = 0.35
 MEMORY_TARGET = 200 * MB
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 class CommandFailed(RuntimeError):

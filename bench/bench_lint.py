@@ -33,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import machine, publish_report
+from common import log, machine, publish_report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO_ROOT / ".venv" / "bin"
@@ -71,10 +71,6 @@ EXPLANATIONS: dict[tuple[str, str], str] = {
         "hadolint also asks HEALTHCHECK CMD for the JSON form; goship does not, as a health check in "
         "shell form runs in the image's own shell and needs no signal handling",
 }
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 @dataclass

@@ -28,10 +28,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,43 +37,15 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import Registry, machine, publish_report
+from common import VENV_BIN, Registry, first_line, log, machine, publish_report, real_go, run, tool_env
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = REPO_ROOT / ".venv" / "bin"
 GOSHIP = VENV_BIN / "goship"
 EXAMPLE = REPO_ROOT / "examples" / "hello"
 PLATFORMS = "linux/amd64,linux/arm64,linux/arm/v7"
 TARGET_SECONDS = 0.5
 FIXED_DATE = "2024-10-01T12:00:00Z"
 ACCEPT = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json"
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def run(command: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
-        ) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return done
-
-
-def tool_env(work: Path) -> dict[str, str]:
-    """No proxy or goship settings of the caller; a HOME of its own (skopeo keeps its blob
-    cache there), the user's Go build cache (the build is not what is measured)."""
-    go_root = Path(run([sys.executable, "-c", "import go, os; print(os.path.dirname(go.__file__))"]
-                       ).stdout.strip())
-    go_cache = run([str(go_root / "bin" / "go"), "env", "GOCACHE"]).stdout.strip()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("GOSHIP_", "DOCKER_"))}
-    env.update({"PATH": f"{go_root / 'bin'}{os.pathsep}{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-                "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "", "GOSHIP_SERVER": "off",
-                "GOCACHE": go_cache, "GOSHIP_CACHE": str(work / "goship-cache"),
-                "HOME": str(work / "home"), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull})
-    (work / "home").mkdir(exist_ok=True)
-    return env
 
 
 def make_project(work: Path, env: dict[str, str]) -> Path:
@@ -173,12 +143,6 @@ def library_median(host: str, source: str, count: int) -> float:
     return statistics.median(times)
 
 
-def version(command: list[str]) -> str:
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    text = (done.stdout or done.stderr).strip()
-    return text.splitlines()[0] if text else "unknown"
-
-
 def per_run(values: list[int]) -> str:
     return "/".join(str(value) for value in values)
 
@@ -205,8 +169,8 @@ def report(info: dict[str, str], goship: Runs, skopeo: Runs, library: float, blo
     add("")
     add(f"- Date: {info['date']}")
     add(f"- CPU: {info['cpu']}, {info['nproc']} vCPUs, {info['memory']} RAM; {info['os']}")
-    add(f"- goship: {version([str(GOSHIP), '--version'])}; skopeo: {version(['skopeo', '--version'])}; "
-        f"registry: {version(['docker-registry', '--version'])}")
+    add(f"- goship: {first_line([str(GOSHIP), '--version'])}; skopeo: {first_line(['skopeo', '--version'])}; "
+        f"registry: {first_line(['docker-registry', '--version'])}")
     add(f"- The image: {blobs} distinct blobs, {size / 1e6:.1f} MB compressed; docker-registry on "
         "127.0.0.1 over plain HTTP, its storage on local disk")
     add("")
@@ -258,7 +222,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="goship-bench-promote-"))
     registry = Registry(work / "registry", shutil.which("docker-registry") or "docker-registry")
     try:
-        env = tool_env(work)
+        env = tool_env(work, real_go())
         project = make_project(work, env)
         source = f"{registry.host}/bench/staging:v1.2.3"
         log("building the three-platform image")

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from common import Registry, machine, publish_report
+from common import Registry, load_average, log, machine, publish_report
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "src"))
@@ -69,10 +69,6 @@ protect = ["v*.*.*"]
 untagged-after = "1d"
 max-deletions = 100
 """
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 def seed(host: str, repository: str, tags: int, manifests: int) -> dict[str, int]:
@@ -240,13 +236,6 @@ def breakdown(host: str, repository: str) -> dict[str, Any]:
         stages["kept tags"] = len(plan.kept_tags)
         stages["operations"] = len(plan.operations) + len(plan.deferred)
     return stages
-
-
-def load_average() -> str:
-    try:
-        return Path("/proc/loadavg").read_text().split()[0]
-    except OSError:
-        return "unknown"
 
 
 def _row(label: str, values: list[float], tags: int) -> str:

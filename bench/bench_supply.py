@@ -38,7 +38,6 @@ import argparse
 import copy
 import hashlib
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -51,11 +50,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from common import Registry, load_average, machine, publish_report, real_go
+from common import (
+    VENV_BIN,
+    Registry,
+    first_line,
+    load_average,
+    log,
+    machine,
+    publish_report,
+    real_go,
+    run,
+    tool_env,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "src"))
-VENV_BIN = REPO_ROOT / ".venv" / "bin"
 GOSHIP = VENV_BIN / "goship"
 EXAMPLE = REPO_ROOT / "examples" / "hello"
 TEST_DATABASE = REPO_ROOT / "tests" / "unit" / "supply" / "scan" / "govulndb"
@@ -67,18 +76,6 @@ AFFECTING = 3
 MODIFIED = "2024-10-01T00:00:00Z"
 
 Phases = dict[str, float]
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def run(command: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
-        ) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return done
 
 
 def timed(command: list[str], **kwargs: Any) -> tuple[float, subprocess.CompletedProcess[str]]:
@@ -94,27 +91,7 @@ def remove_tree(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def first_line(command: list[str]) -> str:
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    text = (done.stdout or done.stderr).strip()
-    return text.splitlines()[0] if text else "unknown"
-
-
 # -- the image and the databases ----------------------------------------------------------------
-
-
-def tool_env(work: Path, go: Path) -> dict[str, str]:
-    """No goship, Docker or proxy settings of the caller; a HOME of its own; the user's Go build
-    cache (the build is not what is measured); the build server off, so nothing stays running."""
-    go_cache = run([str(go), "env", "GOCACHE"]).stdout.strip()
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("GOSHIP_", "DOCKER_", "SOURCE_DATE_EPOCH"))}
-    env.update({"PATH": f"{go.parent}{os.pathsep}{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-                "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "", "GOSHIP_SERVER": "off",
-                "GOCACHE": go_cache, "GOSHIP_CACHE": str(work / "goship-cache"),
-                "HOME": str(work / "home"), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull})
-    (work / "home").mkdir(exist_ok=True)
-    return env
 
 
 def build_image(work: Path, env: dict[str, str], host: str) -> tuple[str, Path]:

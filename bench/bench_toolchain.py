@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from common import machine, replace_section
+from common import log, machine, replace_section
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))  # tests.fixtures.gomirror builds and serves the archives
@@ -71,10 +71,6 @@ SWITCH_TARGET = 0.05  # (b) within 5% of (a)
 INSTALL_TARGET = 1.3  # goship install within 1.3x of curl | tar xz
 PROXY_VARIABLES = ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy",
                    "NO_PROXY", "no_proxy")
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 def run(command: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,

@@ -1,5 +1,6 @@
-"""What the benchmarks share: the facts about the machine, writing a section of
-docs/benchmarks.md, and a docker-registry on a free loopback port."""
+"""What the benchmarks share: progress lines, running a command, the environment the
+measured tools run in, the facts about the machine, writing a section of docs/benchmarks.md,
+and a docker-registry on a free loopback port."""
 
 from __future__ import annotations
 
@@ -14,6 +15,44 @@ import time
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+
+VENV_BIN = Path(__file__).resolve().parent.parent / ".venv" / "bin"
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def run(command: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
+        ) -> subprocess.CompletedProcess[str]:
+    """Run ``command``; a failure stops the benchmark with the end of its stderr."""
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done
+
+
+def first_line(command: list[str]) -> str:
+    """The first line a tool prints (its version, for a report), or "unknown"."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    text = (done.stdout or done.stderr).strip()
+    return text.splitlines()[0] if text else "unknown"
+
+
+def tool_env(work: Path, go: Path) -> dict[str, str]:
+    """The environment the measured tools run in: no goship or Docker settings of the caller,
+    nor its SOURCE_DATE_EPOCH; ``go`` and the venv first on PATH; a HOME of its own under
+    ``work`` (skopeo keeps its blob cache there); the user's Go build cache (the build is not
+    what is measured); the build server off, so nothing stays running."""
+    go_cache = run([str(go), "env", "GOCACHE"]).stdout.strip()
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("GOSHIP_", "DOCKER_", "SOURCE_DATE_EPOCH"))}
+    env.update({"PATH": f"{go.parent}{os.pathsep}{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+                "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "", "GOSHIP_SERVER": "off",
+                "GOCACHE": go_cache, "GOSHIP_CACHE": str(work / "goship-cache"),
+                "HOME": str(work / "home"), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull})
+    (work / "home").mkdir(exist_ok=True)
+    return env
 
 
 def machine() -> dict[str, str]:
@@ -78,7 +117,6 @@ def replace_section(docs: Path, text: str) -> None:
     temp = docs.with_suffix(".tmp")
     temp.write_text(body)
     temp.replace(docs)
-
 
 
 def publish_report(text: str, output: Path, *, write_docs: bool) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from goship.cli.registry_options import add_registry_options
-from goship.errors import ExitCode, OutputError, UsageError
+from goship.errors import ExitCode, UsageError
 from goship.policy.interface import Finding, PolicySettings, Severity, apply, worst
 from goship.policy.reporters import FORMATS
 
@@ -73,6 +73,7 @@ def run_lint(args: argparse.Namespace) -> int:
     findings = apply(findings, settings)
 
     from goship import __version__
+    from goship.cli.output import write_report
     from goship.policy.reporters import ReportOptions, render
 
     options = ReportOptions(
@@ -84,12 +85,8 @@ def run_lint(args: argparse.Namespace) -> int:
         files=len(dockerfiles),
         images=len(args.images),
     )
-    report = render(args.format, findings, rules, options)
-    if args.output is None:
-        sys.stdout.write(report)
-        sys.stdout.flush()
-    else:
-        _write_report(Path(args.output), report)
+    write_report(render(args.format, findings, rules, options), args.output, "the report")
+    if args.output is not None:
         print(f"goship: wrote {_findings(len(findings))} to {args.output}", file=sys.stderr)
     return _exit_code(findings, args.fail_on)
 
@@ -150,16 +147,6 @@ def _repository_root(working_dir: Path) -> Path:
         if (directory / ".git").exists():
             return directory
     return working_dir
-
-
-def _write_report(path: Path, report: str) -> None:
-    from goship.oci.filelock import write_atomic
-
-    try:
-        write_atomic(path, report.encode("utf-8"))
-    except OSError as exc:
-        raise OutputError(f"cannot write the report to {path}: {exc.strerror}",
-                          "check that the directory exists and is writable") from exc
 
 
 def _findings(count: int) -> str:

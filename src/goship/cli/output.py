@@ -1,11 +1,36 @@
-"""How the CLI shows progress and results: results on stdout, everything else on stderr."""
+"""How the CLI shows progress and results: results on stdout (or in the file --output
+names), everything else on stderr."""
 
 from __future__ import annotations
 
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any, TextIO
+
+from goship.errors import OutputError
+
+
+def write_report(report: str | bytes, output: str | None, what: str) -> None:
+    """``report`` on stdout, or, with ``output``, in that file, whole or not at all (temp file
+    + rename); OutputError (exit code 8) naming ``what`` ("the scan report") when it cannot be
+    written."""
+    if output is None:
+        if isinstance(report, str):
+            sys.stdout.write(report)
+        else:
+            sys.stdout.buffer.write(report)
+        sys.stdout.flush()
+        return
+    from goship.oci.filelock import write_atomic
+
+    path = Path(output)
+    try:
+        write_atomic(path, report.encode("utf-8") if isinstance(report, str) else report)
+    except OSError as exc:
+        raise OutputError(f"cannot write {what} to {path}: {exc.strerror}",
+                          "check that the directory exists and is writable") from exc
 
 
 def human_size(size: int) -> str:

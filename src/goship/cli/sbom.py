@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from goship.cli.registry_options import add_registry_options
-from goship.errors import ConfigError, ExitCode, OutputError, UsageError
+from goship.errors import ConfigError, ExitCode, UsageError
 
 if TYPE_CHECKING:
     from goship.gobinary.subject import Subject
     from goship.supply.sbom import AttachResult, Document
 
 FORMAT_NAMES = {"cyclonedx": "CycloneDX 1.6", "spdx": "SPDX 2.3"}
-_LOCAL_PREFIXES = ("oci:", "tarball:", "docker-archive:", "oci-archive:")
 
 
 def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -57,11 +56,12 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def run_sbom(args: argparse.Namespace) -> int:
     from goship import __version__
+    from goship.gobinary.subject import LOCAL_IMAGE_PREFIXES
     from goship.supply.sbom import make_documents
     from goship.supply.sbom.model import select_platform
 
     source: str = args.source
-    local = source.startswith(_LOCAL_PREFIXES) or Path(source).exists()
+    local = source.startswith(LOCAL_IMAGE_PREFIXES) or Path(source).exists()
     if args.attach and local:
         raise UsageError(f"--attach needs an image in a registry, not {source}",
                          "push the image first, then run goship sbom REGISTRY/REPO:TAG --attach")
@@ -75,11 +75,10 @@ def run_sbom(args: argparse.Namespace) -> int:
     documents = make_documents(subjects, args.format, tool_version=__version__, created=created,
                                platform=platform, per_platform=args.attach)
     main_document = documents[0]
-    if args.output is not None:
-        _write(Path(args.output), main_document.content)
-    elif not args.attach:
-        sys.stdout.buffer.write(main_document.content)
-        sys.stdout.flush()
+    if args.output is not None or not args.attach:
+        from goship.cli.output import write_report
+
+        write_report(main_document.content, args.output, "the SBOM")
     print(_summary(source, main_document, args.output, written=args.output is not None or not args.attach),
           file=sys.stderr)
     if args.attach:
@@ -157,13 +156,3 @@ def _summary(source: str, document: Document, output: str | None, *, written: bo
     verb = "wrote" if written else "made"
     return (f"goship: {verb} the {FORMAT_NAMES[document.format]} SBOM of {source}{where}{target}: "
             f"{binaries}, {modules} and the standard library")
-
-
-def _write(path: Path, content: bytes) -> None:
-    from goship.oci.filelock import write_atomic
-
-    try:
-        write_atomic(path, content)
-    except OSError as exc:
-        raise OutputError(f"cannot write the SBOM to {path}: {exc.strerror}",
-                          "check that the directory exists and is writable") from exc

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from goship.cli.registry_options import add_registry_options
-from goship.errors import ExitCode, OutputError, UsageError
-from goship.supply.scan.interface import FAIL_ON
+from goship.errors import ExitCode, UsageError
+from goship.supply.scan.interface import FAIL_ON, describe_fail_on
 
 if TYPE_CHECKING:
     from goship.gobinary.subject import Subject
@@ -73,7 +73,7 @@ def run_scan(args: argparse.Namespace) -> int:
         raise UsageError(f"--ca-file {args.ca_file} does not exist", "give a PEM file of CA certificates")
     subjects = _select_platforms(_subjects(args), args.platform)
 
-    from goship.cli.output import ConsoleReporter
+    from goship.cli.output import ConsoleReporter, write_report
     from goship.supply.scan.database import open_database
     from goship.supply.scan.match import scan_subjects
 
@@ -89,25 +89,22 @@ def run_scan(args: argparse.Namespace) -> int:
     from goship.supply.scan.report import ReportOptions, render
 
     report = render(format_name, result, ReportOptions(fail_on=settings.fail_on, tool_version=__version__))
-    if args.output is None:
-        sys.stdout.write(report)
-        sys.stdout.flush()
-    else:
-        _write_report(Path(args.output), report)
+    write_report(report, args.output, "the scan report")
+    if args.output is not None:
         print(f"goship: wrote the scan report to {args.output}", file=sys.stderr)
     _warnings(result)
     return _exit_code(result, settings.fail_on)
 
 
 def _subjects(args: argparse.Namespace) -> list[Subject]:
-    from goship.gobinary.subject import IMAGE_PREFIXES, find_go_binaries
+    from goship.gobinary.subject import IMAGE_PREFIXES, LOCAL_IMAGE_PREFIXES, find_go_binaries
 
     source: str = args.source
     if Path(source).is_file() and not source.startswith(IMAGE_PREFIXES):
         return find_go_binaries(source)
     from goship.cli.registry_options import registry_access
 
-    local = source.startswith(("oci:", "tarball:", "docker-archive:", "oci-archive:"))
+    local = source.startswith(LOCAL_IMAGE_PREFIXES)
     access = registry_access(args, [] if local else [source])
     return find_go_binaries(source, access=access)
 
@@ -129,22 +126,9 @@ def _select_platforms(subjects: list[Subject], wanted: str | None) -> list[Subje
     return chosen
 
 
-def _write_report(path: Path, report: str) -> None:
-    from goship.oci.filelock import write_atomic
-
-    try:
-        write_atomic(path, report.encode("utf-8"))
-    except OSError as exc:
-        raise OutputError(f"cannot write the scan report to {path}: {exc.strerror}",
-                          "check that the directory exists and is writable") from exc
-
-
 def _warnings(result: ScanResult) -> None:
-    if result.database.warning:
-        print(f"goship: warning: {result.database.warning}", file=sys.stderr)
-    for waiver in result.expired_waivers:
-        print(f"goship: warning: the waiver for {waiver.id} ({waiver.location}) expired on "
-              f"{waiver.expires.isoformat()} and no longer counts", file=sys.stderr)
+    for warning in result.warnings():
+        print(f"goship: warning: {warning}", file=sys.stderr)
 
 
 def _count(number: int) -> str:
@@ -155,7 +139,6 @@ def _exit_code(result: ScanResult, fail_on: str) -> int:
     failing: Sequence[object] = result.failing(fail_on)
     if not failing:
         return ExitCode.OK
-    threshold = "of any severity" if fail_on == "any" else f"at or above {fail_on}"
-    print(f"goship: {_count(len(failing))} {threshold} that no waiver covers; exit code "
+    print(f"goship: {_count(len(failing))} {describe_fail_on(fail_on)} that no waiver covers; exit code "
           f"{int(ExitCode.VULNERABLE)}", file=sys.stderr)
     return ExitCode.VULNERABLE

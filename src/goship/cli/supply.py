@@ -141,11 +141,8 @@ def check_vulnerabilities(run: SupplyRun, built: list[BuiltImage], reporter: Con
         reporter.close()  # the report goes below the progress lines, not between them
         options = ReportOptions(fail_on=run.fail_on, tool_version=__version__)
         sys.stderr.write(render("table", result, options))
-        if result.database.warning:
-            sys.stderr.write(f"goship: warning: {result.database.warning}\n")
-        for waiver in result.expired_waivers:
-            sys.stderr.write(f"goship: warning: the waiver for {waiver.id} ({waiver.location}) expired "
-                             f"on {waiver.expires.isoformat()} and no longer counts\n")
+        for warning in result.warnings():
+            sys.stderr.write(f"goship: warning: {warning}\n")
         sys.stderr.flush()
     require_no_failing(result, run.fail_on, what)
 

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from goship.policy.image_source import RegistryAccess
 
 PIECE = 1 << 20
-IMAGE_PREFIXES = ("oci:", "tarball:", "docker-archive:", "oci-archive:", "docker://")
+LOCAL_IMAGE_PREFIXES = ("oci:", "tarball:", "docker-archive:", "oci-archive:")  # not in a registry
+IMAGE_PREFIXES = (*LOCAL_IMAGE_PREFIXES, "docker://")
 _SOURCE_HINT = ("give the path of a Go binary, oci:DIR for an OCI layout, tarball:FILE for an image "
                 "tarball, or REGISTRY/REPOSITORY[:TAG] for an image in a registry")
 

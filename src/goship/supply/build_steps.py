@@ -31,7 +31,7 @@ from goship.oci.digest import Digest
 from goship.oci.reference import Reference
 from goship.progress import Reporter
 from goship.publish.interface import Published
-from goship.supply.scan.interface import ScanError, ScanResult, ScanSettings
+from goship.supply.scan.interface import ScanError, ScanResult, ScanSettings, describe_fail_on
 
 if TYPE_CHECKING:
     from goship.registry.client import RegistryClient
@@ -54,10 +54,9 @@ class VulnerableBuildError(ScanError):
         failing = result.failing(fail_on)
         ids = ", ".join(dict.fromkeys(finding.id for finding in failing))
         count = f"{len(failing)} vulnerabilit{'y' if len(failing) == 1 else 'ies'}"
-        threshold = "of any severity" if fail_on == "any" else f"at or above {fail_on}"
         super().__init__(
-            f"the {what} stopped before publishing: {count} {threshold} that no waiver covers "
-            f"({ids}); no blob, manifest or tag was pushed",
+            f"the {what} stopped before publishing: {count} {describe_fail_on(fail_on)} that no waiver "
+            f"covers ({ids}); no blob, manifest or tag was pushed",
             "update the modules to the FIXED IN versions the report shows (go get MODULE@VERSION), "
             "or accept one with a [[scan.waiver]] in goship.toml (id, reason, expires)")
         self.result = result

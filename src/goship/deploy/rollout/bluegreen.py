@@ -35,10 +35,10 @@ from goship.deploy.rollout.interface import (
 from goship.deploy.rollout.objects import (
     KEEP_OLD_UNTIL,
     PREVIOUS_SLOT,
+    apply_all,
     dig,
     digest_of,
     image_of,
-    kind_and_name,
     live_template,
     replicas_of,
     revision_of,
@@ -149,9 +149,8 @@ def bring_up(cluster: ClusterAPI, manifests: Manifests, settings: DeploySettings
     if template is not None:
         rendered = with_template(rendered, template)
     preview = _preview_service(manifests, settings, slot)
-    for obj in (rendered, preview):
-        cluster.apply(obj, force=options.force_conflicts or template is not None)
-        steps.append(f"applied {kind_and_name(obj)}")
+    apply_all(cluster, (rendered, preview), force=options.force_conflicts or template is not None,
+              reporter=reporter, steps=steps)
     verdict = wait_for_rollout(cluster, name, options, reporter)
     if not verdict.done:
         return describe_failure(cluster, name, verdict)
@@ -183,9 +182,7 @@ def blue_green(cluster: ClusterAPI, manifests: Manifests, settings: DeploySettin
         notes.append(f"the slot {idle}, kept for a rollback, now runs the new release")
     shared = [obj for obj in manifests.objects(image.reference)
               if obj.get("kind") not in ("Deployment", "Service", "HorizontalPodAutoscaler")]
-    for obj in shared:
-        cluster.apply(obj, force=options.force_conflicts)
-        steps.append(f"applied {kind_and_name(obj)}")
+    apply_all(cluster, shared, force=options.force_conflicts, reporter=reporter, steps=steps)
     reporter.step(f"bringing up the {idle} slot with {image.digest}")
     replicas = _slot_replicas(settings, active_deployment)
     failure = bring_up(cluster, manifests, settings, idle, image.reference, replicas, options, reporter,

@@ -32,9 +32,9 @@ from goship.deploy.rollout.interface import (
     RolloutResult,
 )
 from goship.deploy.rollout.objects import (
+    apply_all,
     find,
     image_of,
-    kind_and_name,
     live_template,
     replicas_of,
     revision_of,
@@ -81,10 +81,8 @@ def canary_rollout(cluster: ClusterAPI, manifests: Manifests, settings: DeploySe
         raise DeployError(f"the objects rendered for {name} hold no Deployment {name}",
                           "a canary needs the stable Deployment named after the app")
     steps: list[str] = []
-    for obj in objects:
-        if obj.get("kind") != "Deployment":
-            cluster.apply(obj, force=options.force_conflicts)
-            steps.append(f"applied {kind_and_name(obj)}")
+    apply_all(cluster, [obj for obj in objects if obj.get("kind") != "Deployment"],
+              force=options.force_conflicts, reporter=reporter, steps=steps)
     istio = settings.canary.istio
     stable_replicas = replicas_of(stable_live)
     previous_image = image_of(stable_live, name)

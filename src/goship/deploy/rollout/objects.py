@@ -1,6 +1,7 @@
 """Reading and reshaping Kubernetes objects as plain dicts: the fields the rollouts look at,
-the pods and ReplicaSets a Deployment owns, and a rendered Deployment carrying another pod
-template (what a rollback and a scale-down apply)."""
+the pods and ReplicaSets a Deployment owns, a rendered Deployment carrying another pod
+template (what a rollback and a scale-down apply), and applying objects in order, each
+noted among a rollout's steps."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from goship.deploy.kube.interface import ClusterAPI, KubeObject
 from goship.deploy.render.labels import VERSION
+from goship.progress import Reporter
 
 REVISION = "deployment.kubernetes.io/revision"
 TEMPLATE_HASH = "pod-template-hash"
@@ -38,6 +40,15 @@ def kind_and_name(obj: Mapping[str, Any]) -> str:
 def find(objects: Iterable[KubeObject], kind: str, name: str | None = None) -> KubeObject | None:
     return next((obj for obj in objects if obj.get("kind") == kind
                  and (name is None or name_of(obj) == name)), None)
+
+
+def apply_all(cluster: ClusterAPI, objects: Iterable[KubeObject], *, force: bool, reporter: Reporter,
+              steps: list[str]) -> None:
+    """Apply ``objects`` in order; each becomes a step ("applied Service api")."""
+    for obj in objects:
+        cluster.apply(obj, force=force)
+        steps.append(f"applied {kind_and_name(obj)}")
+        reporter.debug(f"applied {kind_and_name(obj)}")
 
 
 def revision_of(obj: Mapping[str, Any] | None) -> str:

@@ -44,6 +44,7 @@ def require_scan(subjects: Sequence[Subject], database: Database, settings: Scan
                  today: date) -> str:
     """VulnerableImageError (exit code 12) when the image's Go binaries have an unwaived
     vulnerability at or above ``fail_on``; a summary as a note otherwise."""
+    from goship.supply.scan.interface import describe_fail_on
     from goship.supply.scan.match import scan_subjects
 
     result = scan_subjects(subjects, database, settings, today)
@@ -51,15 +52,11 @@ def require_scan(subjects: Sequence[Subject], database: Database, settings: Scan
     if failing:
         listed = ", ".join(sorted({finding.id for finding in failing})[:5])
         raise VulnerableImageError(
-            f"the image has {_count(len(failing))} {_threshold(fail_on)} that no waiver covers "
+            f"the image has {_count(len(failing))} {describe_fail_on(fail_on)} that no waiver covers "
             f"({listed}); nothing was deployed",
             "update the affected modules and release again, or waive a finding with [[scan.waiver]] "
             "(goship scan IMAGE shows the details)")
-    return f"scan: no unwaived vulnerability {_threshold(fail_on)} in {result.binaries} Go binaries"
-
-
-def _threshold(fail_on: str) -> str:
-    return "of any severity" if fail_on == "any" else f"at or above {fail_on}"
+    return f"scan: no unwaived vulnerability {describe_fail_on(fail_on)} in {result.binaries} Go binaries"
 
 
 def _count(number: int) -> str:

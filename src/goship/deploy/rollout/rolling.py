@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from goship.deploy.kube.errors import DeployError
-from goship.deploy.kube.interface import ClusterAPI, KubeObject
+from goship.deploy.kube.interface import ClusterAPI
 from goship.deploy.rollout.gates import describe_failure, wait_for_rollout
 from goship.deploy.rollout.history import put_back, same_template
 from goship.deploy.rollout.interface import (
@@ -19,22 +19,14 @@ from goship.deploy.rollout.interface import (
     RolloutResult,
 )
 from goship.deploy.rollout.objects import (
+    apply_all,
     find,
     image_of,
-    kind_and_name,
     live_template,
     revision_of,
 )
 from goship.deploy.settings import DeploySettings
 from goship.progress import Reporter
-
-
-def apply_all(cluster: ClusterAPI, objects: Sequence[KubeObject], options: RolloutOptions,
-              reporter: Reporter, steps: list[str]) -> None:
-    for obj in objects:
-        cluster.apply(obj, force=options.force_conflicts)
-        steps.append(f"applied {kind_and_name(obj)}")
-        reporter.debug(f"applied {kind_and_name(obj)}")
 
 
 def rolling_update(cluster: ClusterAPI, manifests: Manifests, settings: DeploySettings, image: Image,
@@ -49,7 +41,7 @@ def rolling_update(cluster: ClusterAPI, manifests: Manifests, settings: DeploySe
     before = cluster.get("Deployment", name)
     steps: list[str] = []
     reporter.step(f"applying {len(objects)} objects to {cluster.namespace} (context {cluster.context})")
-    apply_all(cluster, objects, options, reporter, steps)
+    apply_all(cluster, objects, force=options.force_conflicts, reporter=reporter, steps=steps)
     verdict = wait_for_rollout(cluster, name, options, reporter)
     if not verdict.done:
         failure = describe_failure(cluster, name, verdict)

@@ -62,6 +62,7 @@ def run_sbom(context: StageContext) -> StageOutcome:
 
 def run_scan(context: StageContext) -> StageOutcome:
     from goship.supply.scan.database import open_database
+    from goship.supply.scan.interface import describe_fail_on
     from goship.supply.scan.match import scan_subjects
     from goship.supply.scan.report import ReportOptions, render
 
@@ -75,21 +76,17 @@ def run_scan(context: StageContext) -> StageOutcome:
                  render("sarif", result, options).encode("utf-8"))
     if result.findings:
         context.log.write(render("table", result, options))
-    if result.database.warning:
-        context.log.step(f"warning: {result.database.warning}")
-    for waiver in result.expired_waivers:
-        context.log.step(f"warning: the waiver for {waiver.id} ({waiver.location}) expired on "
-                         f"{waiver.expires.isoformat()} and no longer counts")
+    for warning in result.warnings():
+        context.log.step(f"warning: {warning}")
     failing = result.failing(settings.fail_on)
     waived = sum(1 for finding in result.findings if finding.waived)
     details = {"binaries": result.binaries, "findings": len(result.findings), "failing": len(failing),
                "waived": waived, "fail_on": settings.fail_on, "database": result.database.location}
     if failing:
         ids = ", ".join(dict.fromkeys(finding.id for finding in failing))
-        threshold = "of any severity" if settings.fail_on == "any" else f"at or above {settings.fail_on}"
+        count = plural(len(failing), "vulnerability", "vulnerabilities")
         raise VulnerabilitiesFoundError(
-            f"{plural(len(failing), 'vulnerability', 'vulnerabilities')} {threshold} that no waiver "
-            f"covers ({ids}); nothing was pushed",
+            f"{count} {describe_fail_on(settings.fail_on)} that no waiver covers ({ids}); nothing was pushed",
             "update the modules to the FIXED IN versions the report shows (go get MODULE@VERSION), "
             "or accept one with a [[scan.waiver]] in goship.toml (id, reason, expires)")
     found = f"{plural(len(result.findings), 'finding')}" + (f" ({waived} waived)" if waived else "")

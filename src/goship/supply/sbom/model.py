@@ -35,7 +35,7 @@ from packageurl import PackageURL
 
 from goship.errors import UsageError
 from goship.gobinary.moduleinfo import Module
-from goship.gobinary.subject import GoBinary, Subject
+from goship.gobinary.subject import LOCAL_IMAGE_PREFIXES, GoBinary, Subject
 from goship.supply.sbom import identity
 from goship.supply.sbom.interface import (
     MODULE_HASH_NOTE,
@@ -48,7 +48,6 @@ from goship.supply.sbom.interface import (
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SERIAL_NAMESPACE = uuid.UUID("6f1f3c2e-5b0a-5d8e-9a51-0c7b2f4e8d13")
-_LAYOUT_PREFIXES = ("oci:", "tarball:", "docker-archive:", "oci-archive:")
 _BUILD = "goship:build:"
 
 
@@ -136,7 +135,7 @@ def image_name(source: str) -> tuple[str, str]:
     (``"127.0.0.1:5000/team/hello"`` twice for a registry reference; a layout or tarball
     is named by its file name, never the directory it happens to be in)."""
     text = source.removeprefix("docker://")
-    for prefix in _LAYOUT_PREFIXES:
+    for prefix in LOCAL_IMAGE_PREFIXES:
         if text.startswith(prefix):
             rest = text[len(prefix):].partition("@")[0]
             return PureWindowsPath(rest).name or PurePosixPath(rest).name or prefix.rstrip(":"), ""

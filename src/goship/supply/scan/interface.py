@@ -257,7 +257,20 @@ class ScanResult:
         above ``fail_on`` ("any": any unwaived finding, also of unknown severity; "never": no)."""
         return bool(self.failing(fail_on))
 
+    def warnings(self) -> tuple[str, ...]:
+        """What a user is told beside the report: the database's warning (a cached copy was
+        used, ...) and each configured waiver that has expired and no longer counts."""
+        database = (self.database.warning,) if self.database.warning else ()
+        return database + tuple(f"the waiver for {waiver.id} ({waiver.location}) expired on "
+                                f"{waiver.expires.isoformat()} and no longer counts"
+                                for waiver in self.expired_waivers)
+
 
 def check_fail_on(fail_on: str) -> None:
     if fail_on not in FAIL_ON:
         raise ValueError(f"unknown --fail-on value '{fail_on}': use {', '.join(FAIL_ON)}")
+
+
+def describe_fail_on(fail_on: str) -> str:
+    """``fail_on`` as messages say it: "of any severity", "at or above high"."""
+    return "of any severity" if fail_on == "any" else f"at or above {fail_on}"

@@ -10,7 +10,6 @@ verified" stops it (UnverifiedImageError).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol
@@ -18,6 +17,7 @@ from typing import Any, BinaryIO, Protocol
 from goship.errors import ExitCode, GoshipError
 from goship.oci.digest import Digest
 from goship.oci.reference import Reference
+from goship.publish.registry import BlobAndManifestWriter
 
 SIMPLE_SIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json"
 SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
@@ -55,28 +55,13 @@ class UnverifiedImageError(SigningError):
         self.result = result
 
 
-class SignatureRegistry(Protocol):
-    """What signing and verifying need of a registry client (``goship.registry.RegistryClient``)."""
+class SignatureRegistry(BlobAndManifestWriter, Protocol):
+    """What signing and verifying need of a registry client (``goship.registry.RegistryClient``):
+    writing blobs and manifests as publishing does, and reading them back."""
 
     def get_manifest(self, ref: Reference) -> tuple[bytes, str, Digest]: ...
 
-    def head_manifest(self, ref: Reference) -> tuple[str, Digest, int] | None: ...
-
-    def put_manifest(self, ref: Reference, raw: bytes, media_type: str) -> Digest: ...
-
     def open_blob(self, ref: Reference, digest: Digest) -> AbstractContextManager[BinaryIO]: ...
-
-    def upload_blob(
-        self,
-        ref: Reference,
-        digest: Digest,
-        size: int,
-        opener: Callable[[], BinaryIO],
-        *,
-        mount_from: Reference | None = None,
-        on_progress: Callable[[int], None] | None = None,
-        likely_present: bool = False,
-    ) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 from goship.deploy.kube import Cluster, ProxyAnswer
 from goship.deploy.rollout import Image, RolloutOptions
 from goship.deploy.settings import BlueGreen, Canary, DeploySettings
+from goship.progress import SilentReporter
 
 REPOSITORY = "registry.example.com/shop/api"
 
@@ -38,22 +39,13 @@ def options(**changes: Any) -> RolloutOptions:
 
 
 @dataclass
-class Lines:
-    """A progress reporter that keeps what it was told."""
+class Lines(SilentReporter):
+    """A progress reporter that keeps its steps."""
 
     lines: list[str] = field(default_factory=list)
 
     def step(self, message: str) -> None:
         self.lines.append(message)
-
-    def transfer(self, task: str, done: int, total: int) -> None:
-        pass
-
-    def count(self, task: str, done: int, total: int) -> None:
-        pass
-
-    def debug(self, message: str) -> None:
-        pass
 
 
 class Recording:

@@ -41,11 +41,6 @@ class Pushed:
     platforms: dict[str, str]  # platform -> manifest digest
 
 
-@pytest.fixture(scope="module")
-def programs(base_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Programs:
-    return Programs(tmp_path_factory.mktemp("sbom-attach-programs"), base_env)
-
-
 def client_of(registry: RunningRegistry) -> RegistryClient:
     return RegistryClient(RegistryOptions(retries=1, backoff=0.01), keychain_of(registry))
 

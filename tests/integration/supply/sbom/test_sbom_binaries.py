@@ -26,11 +26,6 @@ from tests.unit.supply.sbom.spdx_schema import spdx_problems
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def programs(base_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Programs:
-    return Programs(tmp_path_factory.mktemp("sbom-programs"), base_env)
-
-
 def sbom(goship: Goship, *args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     result = goship("sbom", *args, cwd=cwd, env=env)
     assert result.code == 0, result.output

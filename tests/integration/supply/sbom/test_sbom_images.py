@@ -28,11 +28,6 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def programs(base_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Programs:
-    return Programs(tmp_path_factory.mktemp("sbom-image-programs"), base_env)
-
-
-@pytest.fixture(scope="module")
 def layout(programs: Programs, tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("sbom-layout")
     write_layout(work / "layout", index_of(programs, work / "blobs"), "sbomtest")
