@@ -351,7 +351,8 @@ def host_platform() -> Platform:
     return Platform("linux", arch, variant or ("v7" if arch == "arm" else ""))
 
 
-def _epoch(env: Mapping[str, str]) -> int | None:
+def source_date_epoch(env: Mapping[str, str]) -> int | None:
+    """SOURCE_DATE_EPOCH as seconds, None when unset; a ConfigError when not a number."""
     value = env.get("SOURCE_DATE_EPOCH", "").strip()
     if not value:
         return None
@@ -454,7 +455,7 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
         source_url=data.get("source", ""),
         labels=tuple(sorted(data.get("labels", {}).items())),
         image_tags=tuple(data.get("tags", ("latest",))),
-        source_date_epoch=_epoch(env),
+        source_date_epoch=source_date_epoch(env),
         compression=compression,
         timezones=bool(data.get("timezones", False)),
         repository=options.push or env.get("GOSHIP_REPOSITORY") or data.get("repository"),

@@ -28,7 +28,6 @@ from goship.config_tables import (
     is_table_list,
     suggestion,
 )
-from goship.config_tables import parse_duration as parse_duration  # where `goship deploy` finds it
 from goship.errors import ConfigError, UsageError
 from goship.release.settings import ChangelogSection, Environment, ReleaseSettings, RetentionPolicy
 

@@ -102,7 +102,7 @@ def rollout_options(args: argparse.Namespace, settings: DeploySettings, *, force
         raise UsageError(f"--interval {args.interval:g} is not a positive number of seconds", "give e.g. 2")
     timeout = settings.timeout
     if getattr(args, "timeout", None):
-        from goship.config_release import parse_duration
+        from goship.config_tables import parse_duration
 
         try:
             timeout = float(args.timeout) if args.timeout.replace(".", "", 1).isdigit() else \

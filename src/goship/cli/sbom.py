@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from goship.cli.registry_options import add_registry_options
-from goship.errors import ConfigError, ExitCode, UsageError
+from goship.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from goship.gobinary.subject import Subject
@@ -131,13 +131,10 @@ def _platform(text: str | None) -> str | None:
 
 
 def _source_date(environ: dict[str, str]) -> datetime | None:
-    value = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise ConfigError(f"SOURCE_DATE_EPOCH '{value}' is not a whole number of seconds",
-                          "set it to a Unix time, e.g. $(git log -1 --format=%ct)")
-    return datetime.fromtimestamp(int(value), tz=UTC)
+    from goship.config import source_date_epoch
+
+    epoch = source_date_epoch(environ)
+    return None if epoch is None else datetime.fromtimestamp(epoch, tz=UTC)
 
 
 def _report_skipped(subjects: list[Subject]) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from goship.errors import ConfigError, GoshipError, UsageError
+from goship.errors import GoshipError, UsageError
 from goship.release.settings import ReleaseSettings
 from goship.versioning.versions import VersionPlan, commit_kind
 
@@ -153,10 +153,9 @@ def _release_date(given: str | None, environ: Mapping[str, str]) -> datetime.dat
             return datetime.date.fromisoformat(given)
         except ValueError:
             raise UsageError(f"--date '{given}' is not a date", "write it as YYYY-MM-DD") from None
-    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        if not epoch.isdigit():
-            raise ConfigError(f"SOURCE_DATE_EPOCH '{epoch}' is not a whole number of seconds",
-                             "set it to a Unix time, e.g. $(git log -1 --format=%ct)")
-        return datetime.datetime.fromtimestamp(int(epoch), tz=datetime.UTC).date()
+    from goship.config import source_date_epoch
+
+    epoch = source_date_epoch(environ)
+    if epoch is not None:
+        return datetime.datetime.fromtimestamp(epoch, tz=datetime.UTC).date()
     return datetime.datetime.now(tz=datetime.UTC).date()
