@@ -177,10 +177,17 @@ def git(directory: Path, *args: str) -> str:
 def make_module(destination: Path) -> Path:
     shutil.copytree(EXAMPLE, destination, ignore=shutil.ignore_patterns(".goship"))
     (destination / ".gitignore").write_text(".goship/\n")
-    git(destination, "init", "-q")
-    git(destination, "add", "-A")
-    git(destination, "commit", "-q", "-m", "example service")
+    commit_all(destination, "example service")
     return destination
+
+
+def commit_all(directory: Path, message: str) -> None:
+    """A git repository of ``directory`` with a remote, as a service's repository has: the
+    image standard wants its URL and the commit as the source and revision labels."""
+    git(directory, "init", "-q")
+    git(directory, "remote", "add", "origin", f"https://git.example.com/team/{directory.name}.git")
+    git(directory, "add", "-A")
+    git(directory, "commit", "-q", "-m", message)
 
 
 def ldflags_for(module: Path) -> str:
@@ -461,6 +468,8 @@ def memory_benchmark(c: Contestants, megabytes: int) -> list[dict[str, Any]]:
     (module / "go.mod").write_text("module example.com/big\n\ngo 1.22\n")
     (module / "main.go").write_text(BIG_MAIN)
     (module / "goship.toml").write_text('[[images]]\nname = "big"\npackage = "."\n')
+    (module / ".gitignore").write_text("payload.bin\n.goship/\n")  # embedded, but not committed
+    commit_all(module, "big service")
     log(f"writing a {megabytes} MB payload")
     write_payload(module / "payload.bin", megabytes * MB)
     probe = c.work / "rss_probe.py"
