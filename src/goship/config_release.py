@@ -55,6 +55,7 @@ _ENVIRONMENT: Schema = {
     "repository": ("a string like registry/repository", is_str),
     "branches": ("a list of branch globs like \"release/*\"", is_str_list),
     "tags": ("a list of tag templates like \"{version}\"", is_str_list),
+    "final-tags": ("a list of tag templates like \"{major}.{minor}\"", is_str_list),
     "snapshot": TRUE_OR_FALSE,
 }
 _RETENTION: Schema = {
@@ -172,15 +173,19 @@ def _environment(environments: ConfigTable, name: str) -> Environment:
     table.filled("tags", "give at least one tag template, e.g. [\"{version}\"]")
     from goship.release.tagscheme import parse_template
 
-    for template in tags or ():
-        try:
-            parse_template(template)
-        except ConfigError as exc:
-            raise table.error_from("tags", exc) from None
+    final_tags = table.strings("final-tags") or ()
+    for key, templates in (("tags", tags or ()), ("final-tags", final_tags)):
+        for template in templates:
+            try:
+                parse_template(template)
+            except ConfigError as exc:
+                raise table.error_from(key, exc) from None
     snapshot = table.flag("snapshot", False)
     if tags is None:
-        return Environment(name=name, repository=repository, branches=branches, snapshot=snapshot)
-    return Environment(name=name, repository=repository, branches=branches, tags=tags, snapshot=snapshot)
+        return Environment(name=name, repository=repository, branches=branches, final_tags=final_tags,
+                           snapshot=snapshot)
+    return Environment(name=name, repository=repository, branches=branches, tags=tags,
+                       final_tags=final_tags, snapshot=snapshot)
 
 
 def _retention(table: ConfigTable) -> RetentionPolicy:

@@ -72,7 +72,7 @@ def _tags(config: Config, environment: Environment | None, version: str, commit:
     when = datetime.fromtimestamp(commit_time, tz=UTC) if commit_time is not None else None
     context = TagContext(version=version, commit=commit, env=environment.name, date=when,
                          branch=gitrepo.current_branch(config.module_dir, config.env))
-    return render_tags(environment.tags, context)
+    return render_tags(environment.templates_for(version), context)
 
 
 def _targets(config: Config, environment: Environment | None) -> tuple[PushTarget, ...]:

@@ -106,7 +106,8 @@ def environment_tags(environment: Environment, labels: Mapping[str, str]) -> tup
     """The environment's tag templates rendered for the image with these labels: the version,
     revision and creation time are the image's own, so every promotion of it says the same."""
     version = labels.get(VERSION_LABEL, "").removeprefix("v")
-    needs = {name for template in environment.tags for name in parse_template(template).fields}
+    templates = environment.templates_for(version)
+    needs = {name for template in templates for name in parse_template(template).fields}
     if not version:
         raise UsageError(f"the image has no {VERSION_LABEL} label to render environment "
                          f"'{environment.name}''s tags from", "name the tags with --tag")
@@ -118,7 +119,7 @@ def environment_tags(environment: Environment, labels: Mapping[str, str]) -> tup
         raise UsageError(f"environment '{environment.name}''s tags need the commit, and the image "
                          f"has no {REVISION_LABEL} label", "name the tags with --tag")
     created = parse_time(labels.get(CREATED_LABEL, ""))
-    return render_tags(environment.tags, TagContext(version=version, commit=revision,
+    return render_tags(templates, TagContext(version=version, commit=revision,
                                                     env=environment.name, date=created))
 
 

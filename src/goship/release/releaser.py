@@ -212,7 +212,7 @@ def plan_release(config: Config, request: ReleaseRequest) -> ReleasePlan:
                              f"set repository in goship.toml, or in [environments.{environment.name}]")
     context = TagContext(version=str(version), commit=commit, branch=branch, env=environment.name,
                          date=datetime.fromtimestamp(commit_time, tz=UTC))
-    tags = render_tags(environment.tags, context)
+    tags = render_tags(environment.templates_for(str(version)), context)
     immutable = tuple(tag for tag in tags if is_immutable(tag, settings.immutable_tags))
     # As `goship build --push`: an [[images]] repository wins; several images share one
     # repository as REPOSITORY/NAME.

@@ -194,7 +194,7 @@ def pointer_tags(settings: ReleaseSettings) -> tuple[str, ...]:
     so both agree on the template syntax; rendering is a plain ``{env}`` substitution."""
     found: list[str] = []
     for name, environment in settings.environments.items():
-        for template in environment.tags:
+        for template in environment.all_templates:
             if set(_placeholders(template)) <= {"env"}:
                 tag = string.Formatter().vformat(template, (), {"env": environment.name or name})
                 if tag not in found:

@@ -70,9 +70,22 @@ class Environment:
     repository: str = ""  # registry/repository images of this environment go to; "" = the default
     branches: tuple[str, ...] = ()  # git branch globs that select this environment
     tags: tuple[str, ...] = ("{version}",)  # tag templates (see release/tagscheme.py)
+    # Pushed only for a final release, never for a prerelease or snapshot: the moving tags a
+    # release candidate must not take ("{major}.{minor}", "latest").
+    final_tags: tuple[str, ...] = ()
     # True: `goship release` here publishes the tree's snapshot version, as --snapshot does
     # (a develop branch's builds); no git tag, no changelog.
     snapshot: bool = False
+
+    @property
+    def all_templates(self) -> tuple[str, ...]:
+        return self.tags + self.final_tags
+
+    def templates_for(self, version: str) -> tuple[str, ...]:
+        """The tag templates a release of ``version`` is pushed with: ``final_tags`` too when
+        it is a final version (no ``-prerelease`` part)."""
+        final = "-" not in version.split("+", 1)[0]
+        return self.all_templates if final else self.tags
 
 
 @dataclass(frozen=True)

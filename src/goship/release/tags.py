@@ -135,7 +135,7 @@ def _fitting(tag: str, settings: ReleaseSettings,
     for name, environment in settings.environments.items():
         if not allowed(environment):
             continue
-        for template in environment.tags:
+        for template in environment.all_templates:
             match = template_pattern(template, environment.name or name).fullmatch(tag)
             if match is not None:
                 found.append((_specificity(template, environment.name or name), name, template, match))

@@ -321,6 +321,25 @@ def test_an_environment_marked_snapshot_publishes_the_snapshot_without_the_flag(
     assert json.loads(planned.stdout)["snapshot"] is False
 
 
+def test_final_tags_go_to_final_releases_only(goship: Goship, tmp_path: Path, registry_plain) -> None:
+    # A release candidate must not take the moving tags that name the newest release.
+    prod = ('\n[environments.prod]\nbranches = ["main"]\ntags = ["{version}"]\n'
+            'final-tags = ["{major}.{minor}", "latest"]\n')
+    directory = project(tmp_path, registry_plain.host, "release/final", prod)
+
+    def planned(*args: str) -> list[str]:
+        result = goship("release", "--dry-run", "--json", *args, cwd=directory)
+        assert result.code == 0, result.output
+        return json.loads(result.stdout)["images"][0]["tags"]
+
+    assert planned("--pre", "rc") == ["0.1.0-rc.1"]
+    assert planned() == ["0.1.0", "0.1", "latest"]
+    bad = project(tmp_path / "bad", registry_plain.host, "release/final-bad",
+                  '\n[environments.prod]\nbranches = ["main"]\nfinal-tags = ["{nope}"]\n')
+    refused = goship("release", "--dry-run", cwd=bad)
+    assert refused.code == 3 and "final-tags" in refused.stderr, refused.output
+
+
 def test_a_template_rendering_a_bad_tag_is_refused_before_any_push(
         goship: Goship, tmp_path: Path, registry_plain) -> None:
     bad = '\n[environments.prod]\nbranches = ["main"]\ntags = ["{version}", "{prerelease}"]\n'
