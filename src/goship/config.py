@@ -110,9 +110,11 @@ class Options:
     insecure_registries: tuple[str, ...] = ()
     ca_file: str | None = None
     offline: bool = False
-    sbom: bool = False  # --sbom
+    sbom: bool | None = None  # --sbom / --no-sbom; None: [build] sbom decides
     scan: str | None = None  # --scan[=FAIL_ON]: "" for [scan] fail-on
+    no_scan: bool = False  # --no-scan: no gate, whatever [build] scan says
     sign_key: str | None = None  # --sign KEY
+    no_sign: bool = False  # --no-sign: no signature, whatever [build] sign-key says
 
 
 @dataclass(frozen=True)
@@ -477,9 +479,9 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
         pipeline=data["pipeline"] if "pipeline" in data else _default_pipeline(),
         deploy=data["deploy"] if "deploy" in data else _default_deploy(),
         scan=_scan_settings(data, options, env),
-        sbom=options.sbom or bool(build.get("sbom", False)),
-        scan_gate=options.scan is not None or bool(build.get("scan", False)),
-        sign_key=_sign_key(options.sign_key, build.get("sign-key"), module_dir),
+        sbom=bool(build.get("sbom", False)) if options.sbom is None else options.sbom,
+        scan_gate=not options.no_scan and (options.scan is not None or bool(build.get("scan", False))),
+        sign_key=None if options.no_sign else _sign_key(options.sign_key, build.get("sign-key"), module_dir),
     )
 
 

@@ -43,7 +43,9 @@ def run_build(args: argparse.Namespace) -> int:
         offline=args.offline,
         sbom=args.sbom,
         scan=args.scan,
+        no_scan=args.no_scan,
         sign_key=args.sign_key,
+        no_sign=args.no_sign,
     )
     config = load_config(module_dir, options, env)
     if args.push == "" and not config.repository:

@@ -88,7 +88,7 @@ def run_release(args: argparse.Namespace) -> int:
     module_dir = module_root(Path.cwd())
     options = Options(platforms=args.platforms, jobs=args.jobs, insecure_registries=tuple(args.insecure),
                       ca_file=args.ca_file, offline=args.offline, sbom=args.sbom, scan=args.scan,
-                      sign_key=args.sign_key)
+                      no_scan=args.no_scan, sign_key=args.sign_key, no_sign=args.no_sign)
     config = load_config(module_dir, options, env)
     request = ReleaseRequest(pre=args.pre, environment=args.environment, force=args.force,
                              allow_dirty=args.allow_dirty, snapshot=args.snapshot,

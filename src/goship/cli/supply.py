@@ -37,20 +37,27 @@ def _fail_on(text: str) -> str:
 
 
 def add_supply_options(parser: argparse.ArgumentParser, what: str = "build") -> None:
-    parser.add_argument("--sbom", action="store_true",
+    parser.add_argument("--sbom", action=argparse.BooleanOptionalAction, default=None,
                         help="after pushing, attach a CycloneDX SBOM to each image and platform "
                              "image (cosign's .sbom tag and an OCI 1.1 referrer); without a "
-                             "registry, write it to .goship/sbom/ (also [build] sbom = true)")
-    parser.add_argument("--scan", nargs="?", const="", default=None, type=_fail_on, metavar="FAIL_ON",
+                             "registry, write it to .goship/sbom/ (also [build] sbom = true; "
+                             "--no-sbom overrides it)")
+    scan = parser.add_mutually_exclusive_group()
+    scan.add_argument("--scan", nargs="?", const="", default=None, type=_fail_on, metavar="FAIL_ON",
                         help=f"scan the Go binaries built against the Go vulnerability database "
                              f"before anything is pushed; a finding at or above FAIL_ON "
                              f"({', '.join(FAIL_ON)}; default: [scan] fail-on) that no waiver covers "
                              f"stops the {what} with exit code 12 (also [build] scan = true); "
                              "write --scan=high")
-    parser.add_argument("--sign", dest="sign_key", default=None, metavar="KEY",
+    scan.add_argument("--no-scan", action="store_true",
+                      help=f"no vulnerability gate for this {what}, whatever [build] scan says")
+    sign = parser.add_mutually_exclusive_group()
+    sign.add_argument("--sign", dest="sign_key", default=None, metavar="KEY",
                         help="after pushing, sign each pushed digest with this cosign private key "
                              "(password: GOSHIP_PASSWORD, COSIGN_PASSWORD or a prompt; also "
                              "[build] sign-key)")
+    sign.add_argument("--no-sign", action="store_true",
+                      help=f"sign nothing in this {what}, whatever [build] sign-key says")
 
 
 @dataclass

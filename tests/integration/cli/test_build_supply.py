@@ -105,6 +105,28 @@ def test_the_scan_gate_stops_the_build_before_anything_is_pushed(
     assert tags_of(registry_plain, repository) == ["v1"]
 
 
+def test_no_flags_override_the_steps_goship_toml_turns_on(
+        goship: Goship, template: Path, tmp_path: Path, registry_plain: RunningRegistry) -> None:
+    project = make_project(template, tmp_path / "service",
+                           CONFIG + '\n[build]\nscan = true\nsbom = true\nsign-key = "missing.key"\n')
+    repository = unique_repository("build-overridden")
+    target = f"{registry_plain.host}/{repository}"
+
+    # [build] asks for a gate that would fail, an SBOM and a signature with a key that does
+    # not exist; the --no-* flags turn each off for this one build.
+    built = goship("build", "--push", target, "--tag", "v1", "--no-scan", "--no-sbom", "--no-sign",
+                   "--json", cwd=project)
+
+    assert built.code == 0, built.output
+    assert VULNERABILITY not in built.stderr
+    document = json.loads(built.stdout)
+    assert document.get("scan") is None
+    assert all(image["sbom"] == [] and image["signature"] is None for image in document["images"])
+    assert tags_of(registry_plain, repository) == ["v1"]
+    both = goship("build", "--scan", "--no-scan", cwd=project)
+    assert both.code == 2 and "not allowed with argument" in both.stderr
+
+
 def test_a_waiver_lets_the_gated_build_through(
         goship: Goship, template: Path, tmp_path: Path, registry_plain: RunningRegistry) -> None:
     project = make_project(template, tmp_path / "service", CONFIG + WAIVER)
