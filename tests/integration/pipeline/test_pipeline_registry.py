@@ -70,8 +70,12 @@ db = "{TESTDB}"
     assert pushed["digest"] == built["digest"]
     assert pushed["repository"] == f"{registry_plain.host}/{repository}"
 
-    # What a user finds in the registry: the tag names the image built, and it is signed.
-    assert tags_in(registry_plain, repository) == sorted(["latest", "sha256-" + built["digest"][7:] + ".sig"])
+    # What a user finds in the registry: the tag names the image built, it is signed, and its
+    # SBOM is attached (cosign's .sbom tag, and the referrers fallback tag listing it).
+    subject = "sha256-" + built["digest"][7:]
+    assert sorted(tags_in(registry_plain, repository)) == sorted(["latest", subject, subject + ".sbom",
+                                                                  subject + ".sig"])
+    assert stages["push"]["details"]["images"][0]["sbom"] == [subject + ".sbom"]
     assert digest_of(registry_plain, repository, "latest") == built["digest"]
     verified = goship("verify-signature", f"{registry_plain.host}/{repository}@{built['digest']}",
                       "--key", str(public), cwd=root)

@@ -7,6 +7,11 @@ top-level `repository`) under the tags the plan rendered from the environment's 
 configured. An immutable tag (release.immutable-tags) that already names another digest is
 refused before a single blob is sent, as `goship release` refuses it.
 
+When the run made SBOMs (the sbom stage), push also attaches them to each pushed index and
+platform image, as `goship build --push --sbom` does (cosign's ``.sbom`` tag and an OCI 1.1
+referrer): the SBOM describes the bytes just pushed, so it travels with the image from here
+on (`goship promote` carries it).
+
 sign then signs each pushed digest as `goship sign` does: a cosign signature lives in the
 registry under the digest it signs (``sha256-<hex>.sig``), so it can only be made once the
 image is there. The key was decrypted before the first stage ran, so a wrong password
@@ -17,13 +22,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from goship.config import Config
 from goship.errors import ReleaseError
 from goship.oci.digest import Digest
 from goship.oci.reference import Reference
 from goship.pipeline.interface import PushedImage, StageContext, StageOutcome
-from goship.pipeline.stages.common import plural
+from goship.pipeline.stages.common import build_plan, plural
 from goship.registry.client import RegistryClient
 
 
@@ -82,13 +88,44 @@ def run_push(context: StageContext) -> StageOutcome:
     context.state.pushed = list(pushed.values())
     for image in context.state.pushed:
         context.log.step(f"pushed {image.reference} as {', '.join(image.tags)}")
+    attached = _attach_sboms(context, config) if "sbom" in context.plan.stages else {}
     uploaded = sum(item.bytes_uploaded for item in published)
     return StageOutcome(_described(context.state.pushed) + f" ({_bytes(uploaded)} uploaded)",
                         {"images": [{"name": image.name, "repository": image.repository,
                                      "digest": image.digest, "tags": list(image.tags),
                                      "references": [f"{image.repository}:{tag}@{image.digest}"
-                                                    for tag in image.tags]}
+                                                    for tag in image.tags],
+                                     "sbom": attached.get(image.name, [])}
                                     for image in context.state.pushed]})
+
+
+def _attach_sboms(context: StageContext, config: Config) -> dict[str, list[str]]:
+    """Attach a CycloneDX SBOM to each pushed index and platform image; the ``.sbom`` tags
+    written, per image."""
+    from goship.pipeline.stages.supply import image_subjects
+    from goship.publish.destinations import registry_client
+    from goship.supply.sbom import attach_sbom, make_documents
+
+    created = datetime.fromtimestamp(build_plan(context).epoch, tz=UTC)
+    built = {item.spec.name: item for item in context.state.built}
+    attached: dict[str, list[str]] = {}
+    client = registry_client(config)
+    try:
+        for image in context.state.pushed:
+            documents = make_documents(image_subjects(context, built[image.name]), "cyclonedx",
+                                       tool_version=context.inputs.tool_version, created=created,
+                                       per_platform=True)
+            repository = Reference.parse(image.repository, default_tag="")
+            for document in documents:
+                assert document.subject_digest is not None  # an image, not a file
+                result = attach_sbom(client, repository, Digest.parse(document.subject_digest),
+                                     document.content, document.media_type)
+                attached.setdefault(image.name, []).append(result.cosign_tag)
+            context.log.step(f"attached the SBOM of {image.name} to {image.repository} "
+                             f"({plural(len(documents), 'document')})")
+    finally:
+        client.close()
+    return attached
 
 
 def run_sign(context: StageContext) -> StageOutcome:

@@ -28,7 +28,8 @@ def _source(context: StageContext, item: BuiltImage) -> str:
     return f"oci:{context.plan.layout}:{item.spec.name}:{context.plan.tags[0]}"
 
 
-def _subjects(context: StageContext, item: BuiltImage) -> list[Subject]:
+def image_subjects(context: StageContext, item: BuiltImage) -> list[Subject]:
+    """The Go binaries of a built image, read from the run's OCI layout."""
     from goship.gobinary.subject import find_go_binaries
 
     subjects = find_go_binaries(_source(context, item))
@@ -47,7 +48,7 @@ def run_sbom(context: StageContext) -> StageOutcome:
     described = []
     modules = 0
     for item in context.state.built:
-        document = make_documents(_subjects(context, item), "cyclonedx",
+        document = make_documents(image_subjects(context, item), "cyclonedx",
                                   tool_version=context.inputs.tool_version, created=created)[0]
         path = reports / f"sbom-{item.spec.name}{SBOM_SUFFIX}"
         write_report(context, f"sbom-{item.spec.name}", path, document.content)
@@ -67,7 +68,7 @@ def run_scan(context: StageContext) -> StageOutcome:
     from goship.supply.scan.report import ReportOptions, render
 
     settings = context.inputs.scan
-    subjects = [subject for item in context.state.built for subject in _subjects(context, item)]
+    subjects = [subject for item in context.state.built for subject in image_subjects(context, item)]
     database = open_database(settings, cache_dir=context.config.cache_dir, download=context.inputs.download,
                              reporter=context.log)
     result = scan_subjects(subjects, database, settings, context.inputs.today)
