@@ -454,7 +454,7 @@ def load_config(module_dir: Path, options: Options, env: Mapping[str, str]) -> C
         go_env=tuple(sorted(build.get("env", {}).items())),
         version=options.version or env.get("GOSHIP_VERSION") or data.get("version"),
         maintainer=data.get("maintainer", ""),
-        source_url=data.get("source", ""),
+        source_url=env.get("GOSHIP_SOURCE") or data.get("source", ""),
         labels=tuple(sorted(data.get("labels", {}).items())),
         image_tags=tuple(data.get("tags", ("latest",))),
         source_date_epoch=source_date_epoch(env),

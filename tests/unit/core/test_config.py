@@ -43,6 +43,14 @@ def test_flags_win_over_environment_over_file(tmp_path: Path) -> None:
     assert from_flags.repository == "flag.io/y"
 
 
+def test_goship_source_names_the_source_over_the_file(tmp_path: Path) -> None:
+    write(tmp_path, 'source = "https://git.example.com/team/from-file"\n')
+    assert load_config(tmp_path, Options(), {"HOME": str(tmp_path)}).source_url == \
+        "https://git.example.com/team/from-file"
+    env = {"HOME": str(tmp_path), "GOSHIP_SOURCE": "https://git.example.com/team/from-env"}
+    assert load_config(tmp_path, Options(), env).source_url == "https://git.example.com/team/from-env"
+
+
 def test_images_tables(tmp_path: Path) -> None:
     write(tmp_path, '[[images]]\nname = "api"\npackage = "./cmd/api"\nports = [8080, 9090]\n'
                     'env = { A = "1" }\n\n[[images]]\npackage = "./cmd/worker"\n')
