@@ -9,15 +9,18 @@ server running for the next one, except in CI or with GOSHIP_SERVER=off.
 from __future__ import annotations
 
 import os
-import socket
 import sys
 
 from goship import __version__
-from goship.cli import rendezvous
 
 
 def _through_server(argv: list[str]) -> int | None:
     """The exit code of the build run by the server, or None to build in-process."""
+    # Imported here: other commands never talk to the server, and socket costs ~10 ms.
+    import socket
+
+    from goship.cli import rendezvous
+
     if not rendezvous.supported() or os.environ.get("GOSHIP_SERVER") == "off":
         return None
     path = rendezvous.socket_path(os.environ, __version__, sys.executable)
