@@ -116,16 +116,19 @@ def _refuse_missing_path(source: str) -> None:
 
 
 def _image_subjects(source: str, access: RegistryAccess | None) -> list[Subject]:
-    from goship.gobinary.image_indexes import local_index_digests, pin_registry_source
     from goship.gobinary.image_scan import scan_layers
-    from goship.policy.image_source import LAYOUT_PREFIX, TARBALL_PREFIXES, RegistryAccess, open_source
+    from goship.policy.image_source import RegistryAccess, open_source, tarball_path
 
     access = access or RegistryAccess()
-    local = source.startswith((LAYOUT_PREFIX, *TARBALL_PREFIXES))
-    opened, index_digest = (source, None) if local else pin_registry_source(source, access)
     subjects: list[Subject] = []
-    with open_source(opened, access=access) as images:
-        indexes = local_index_digests(source, images) if local else [index_digest] * len(images)
+    with open_source(source, access=access) as images:
+        tarball = tarball_path(source)
+        if tarball is None:
+            indexes = [image.index_digest for image in images]
+        else:  # a tarball's manifest.json does not say; its index.json does
+            from goship.gobinary.image_indexes import tarball_index_digests
+
+            indexes = tarball_index_digests(tarball, images)
         for image, index in zip(images, indexes, strict=True):
             title = f"{image.name} {image.platform}" if image.name else str(image.platform)
             binaries, skipped = scan_layers(image.layers, windows=image.windows,

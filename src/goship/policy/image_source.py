@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from goship.registry.credentials import Keychain
     from goship.registry.options import RegistryOptions
 
-__all__ = ["InspectedImage", "RegistryAccess", "open_source"]
+__all__ = ["InspectedImage", "RegistryAccess", "open_source", "tarball_path"]
 
 LAYOUT_PREFIX = "oci:"
 TARBALL_PREFIXES = ("tarball:", "docker-archive:", "oci-archive:")
@@ -121,15 +121,28 @@ def open_source(source: str, *, access: RegistryAccess | None = None) -> Iterato
         directory, selector = _split_local(source[len(LAYOUT_PREFIX):], want_dir=True)
         yield _from_layout(source, directory, selector)
         return
-    for prefix in TARBALL_PREFIXES:
-        if source.startswith(prefix):
-            path, selector = _split_local(source[len(prefix):], want_dir=False)
-            yield _from_tarball(source, path, selector)
-            return
+    tarball = _tarball_parts(source)
+    if tarball is not None:
+        yield _from_tarball(source, *tarball)
+        return
     reference = _parse_reference(source)
     client = (access or RegistryAccess()).client()
     with client:
         yield _from_registry(source, reference, client)
+
+
+def tarball_path(source: str) -> Path | None:
+    """The file a ``tarball:``/``docker-archive:``/``oci-archive:`` source names; None for
+    other sources."""
+    parts = _tarball_parts(source)
+    return parts[0] if parts is not None else None
+
+
+def _tarball_parts(source: str) -> tuple[Path, str] | None:
+    for prefix in TARBALL_PREFIXES:
+        if source.startswith(prefix):
+            return _split_local(source[len(prefix):], want_dir=False)
+    return None
 
 
 def _split_local(text: str, *, want_dir: bool) -> tuple[Path, str]:
@@ -208,11 +221,18 @@ def _from_layout(source: str, directory: Path, selector: str) -> list[InspectedI
         # Asked for by digest, no tag was asked for; otherwise the entry's name carries one.
         by_digest = selector.startswith(("sha256:", "sha512:"))
         tags = (tag_of(name),) if tag_of(name) and not by_digest else ()
+        index = _index_of(descriptor, found)
         for image, digest in found:
             images.append(InspectedImage.from_image(
-                image, source=source, digest=digest, tags=tags,
-                index_platforms=platforms, name=name if len(chosen) > 1 else "", trees=trees))
+                image, source=source, digest=digest, tags=tags, index_platforms=platforms,
+                name=name if len(chosen) > 1 else "", trees=trees, index_digest=index))
     return images
+
+
+def _index_of(descriptor: Descriptor, found: list[tuple[Image, Digest]]) -> Digest | None:
+    """The descriptor's digest when it named an index of the images found, None when it named
+    the (one) image's own manifest."""
+    return None if any(digest == descriptor.digest for _, digest in found) else descriptor.digest
 
 
 def _blob_descriptor(directory: Path, text: str) -> Descriptor:
@@ -322,9 +342,13 @@ def _from_registry(source: str, reference: Reference, client: RegistryClient) ->
     raw, media_type, digest = client.get_manifest(reference)
     blobs = _RegistryBlobs(client, reference)
     blobs.known[digest] = raw
-    found, platforms = _expand(blobs, Descriptor(media_type, digest, len(raw)), f"image {reference}")
+    descriptor = Descriptor(media_type, digest, len(raw))
+    found, platforms = _expand(blobs, descriptor, f"image {reference}")
     tags = (reference.tag,) if reference.tag else ()
     trees = TreeCache()
+    # Read once, then every platform image by its digest: the index and its images agree even
+    # when the tag moves meanwhile.
+    index = _index_of(descriptor, found)
     return [InspectedImage.from_image(image, source=source, digest=image_digest, tags=tags,
-                                      index_platforms=platforms, trees=trees)
+                                      index_platforms=platforms, trees=trees, index_digest=index)
             for image, image_digest in found]

@@ -72,6 +72,9 @@ class InspectedImage:
     # The layers whose files are read; None: all. `goship build` leaves out a registry base's
     # layers, which it never downloaded (the base was chosen, and can be linted, on its own).
     file_layers: tuple[Layer, ...] | None = None
+    # The image index it was reached through (the index the reference or layout entry names);
+    # None when the source named the image's own manifest.
+    index_digest: Digest | None = None
 
     @classmethod
     def from_image(
@@ -84,6 +87,7 @@ class InspectedImage:
         index_platforms: Sequence[Platform] = (),
         name: str = "",
         trees: TreeCache | None = None,
+        index_digest: Digest | None = None,
     ) -> InspectedImage:
         return cls(
             source=source,
@@ -96,6 +100,7 @@ class InspectedImage:
             index_platforms=tuple(index_platforms) or (image.platform,),
             name=name,
             trees=trees or TreeCache(),
+            index_digest=index_digest,
         )
 
     @property
