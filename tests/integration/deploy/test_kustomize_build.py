@@ -16,6 +16,7 @@ import jsonpatch
 import pytest
 import yaml
 from tests.conftest import Goship
+from tests.fixtures.tools import missing
 from tests.integration.deploy.project import ENVIRONMENTS, IMAGE, deploy_project
 
 from goship.deploy.output.documents import load_documents
@@ -53,7 +54,10 @@ def kubectl_with_kustomize_v4() -> str | None:
 def test_kubectl_kustomize_builds_what_goship_renders(rendered: tuple[Path, dict]) -> None:
     kubectl = kubectl_with_kustomize_v4()
     if kubectl is None:
-        pytest.skip("no kubectl with kustomize v4+; test_overlays_built_from_their_parts checks instead")
+        # This machine kind ships one (Debian's kubernetes-client, kubectl 1.20, is too old), so
+        # CI runs the real thing; a machine without it still has the kubectl-free check,
+        # test_overlays_built_from_their_parts.
+        missing("no kubectl with kustomize v4+")
     directory, expected = rendered
     for environment in ENVIRONMENTS:
         built = subprocess.run([kubectl, "kustomize", str(directory / "overlays" / environment)],
